@@ -1,0 +1,41 @@
+# `make run`: set up everything and serve the demo on http://127.0.0.1:5000 (SQLite).
+# `make test`: set up everything and run the whole suite (SQLite, then PostgreSQL).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: setup db run test test-sqlite test-postgres bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $@
+
+db: setup
+	$(FLASK) db upgrade
+	$(FLASK) demo load --if-empty
+
+run: db
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: test-sqlite test-postgres
+
+test-sqlite: setup
+	$(PY) -m pytest
+
+# The browser test runs once, in the SQLite pass.
+test-postgres: setup
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -m "not e2e"
+
+bench: db
+	$(PY) bench/import_bench.py
+	$(PY) bench/pages_bench.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

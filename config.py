@@ -1,0 +1,69 @@
+"""Configuration classes. Settings that differ per machine come from the environment."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'kpjku.sqlite'}"
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "moving-window"
+    # Login: per client address and per e-mail address tried.
+    LOGIN_LIMIT = "10 per 15 minutes"
+    # Tambah KPJ: only attempts that reach the registry count.
+    ADD_KPJ_LIMIT_PER_ACCOUNT = "10 per hour"
+    ADD_KPJ_LIMIT_PER_IP = "30 per hour"
+    REGISTER_LIMIT = "10 per hour"
+
+    SEND_FILE_MAX_AGE_DEFAULT = 60 * 60 * 24 * 7
+    MAX_CONTENT_LENGTH = 64 * 1024
+
+
+class DevelopmentConfig(Config):
+    # A fixed key only for the local demo; production refuses to start without one.
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-not-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def check(cls) -> None:
+        if not cls.SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set in production")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,127 @@
+"""Plain factory functions. Each builds valid registry or portal rows with unique keys;
+keyword arguments override any field."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from functools import lru_cache
+
+from werkzeug.security import generate_password_hash
+
+from webapp.extensions import db
+from webapp.models import Account, Contribution, Employer, JhtRate, Membership, Person
+
+PASSWORD = "rahasia-Benar-123"
+_serial = itertools.count(1)
+
+
+def next_nik(birth: date = date(1990, 1, 23), gender: str = "L") -> str:
+    day = birth.day + (40 if gender == "P" else 0)
+    return f"317101{day:02d}{birth.month:02d}{birth.year % 100:02d}{next(_serial):04d}"
+
+
+def next_kpj() -> str:
+    return f"{next(_serial) + 10000000000:011d}"
+
+
+def person(**overrides) -> Person:
+    birth = overrides.pop("birth_date", date(1990, 1, 23))
+    gender = overrides.pop("gender", "L")
+    values = dict(
+        nik=next_nik(birth, gender),
+        full_name="Budi Santoso",
+        birth_place="Jakarta",
+        birth_date=birth,
+        gender=gender,
+        mother_name="Siti Aminah",
+    )
+    values.update(overrides)
+    row = Person(**values)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def employer(**overrides) -> Employer:
+    values = dict(npp=f"NPP{next(_serial):05d}", name="PT Maju Bersama", risk_class=2)
+    values.update(overrides)
+    row = Employer(**values)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def membership(owner: Person, **overrides) -> Membership:
+    """A KPJ whose biodata matches owner's population record unless overridden."""
+    segment = overrides.get("segment", "PU")
+    values = dict(
+        kpj=next_kpj(),
+        segment=segment,
+        nik=owner.nik,
+        full_name=owner.full_name,
+        birth_date=owner.birth_date,
+        mother_name=owner.mother_name,
+        status="AKTIF",
+        registered_on=date(2015, 1, 5),
+        ended_on=None,
+    )
+    values.update(overrides)
+    if "employer_npp" not in overrides and segment in ("PU", "JAKON"):
+        values["employer_npp"] = employer().npp
+    if values["status"] != "AKTIF" and values["ended_on"] is None:
+        values["ended_on"] = date(2020, 6, 30)
+    row = Membership(**values)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    return generate_password_hash(PASSWORD)
+
+
+def account(owner: Person, *cards: Membership, **overrides) -> Account:
+    """An account for owner with cards linked; the password is PASSWORD."""
+    values = dict(
+        nik=owner.nik,
+        email=f"peserta{next(_serial)}@contoh.id",
+        phone="081234567890",
+        password_hash=_password_hash(),
+    )
+    values.update(overrides)
+    row = Account(**values)
+    db.session.add(row)
+    db.session.flush()
+    for card in cards:
+        card.account_id = row.id
+    db.session.commit()
+    return row
+
+
+def contribution(card: Membership, period: date, **overrides) -> Contribution:
+    wage = overrides.pop("wage", 5_000_000)
+    values = dict(
+        kpj=card.kpj,
+        period=period.replace(day=1),
+        wage=wage,
+        jht=wage * 57 // 1000,
+        jp=wage * 3 // 100,
+        jkk=wage * 54 // 10000,
+        jkm=wage * 3 // 1000,
+        jkp=0,
+        paid_on=period.replace(day=10),
+    )
+    values.update(overrides)
+    row = Contribution(**values)
+    db.session.add(row)
+    return row
+
+
+def jht_rate(year: int, rate: str) -> JhtRate:
+    from decimal import Decimal
+
+    row = JhtRate(year=year, rate=Decimal(rate))
+    db.session.add(row)
+    return row

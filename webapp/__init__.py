@@ -1,0 +1,45 @@
+"""KPJku: the participant portal. create_app() is the one entry point."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from config import BASE_DIR, CONFIGS, INSTANCE_DIR
+
+
+def create_app(config: str | type = "development", **overrides: object) -> Flask:
+    config_class = CONFIGS[config] if isinstance(config, str) else config
+    if hasattr(config_class, "check"):
+        config_class.check()
+
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    INSTANCE_DIR.mkdir(exist_ok=True)
+
+    from webapp import errors, formatting, security
+    from webapp.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    formatting.init_app(app)
+
+    from webapp import auth, balances, kpj, main, registry, demo
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(kpj.bp)
+    app.register_blueprint(balances.bp)
+    registry.init_app(app)
+    demo.init_app(app)
+    return app

@@ -1,0 +1,68 @@
+"""Indonesian formats for money, dates and masked identifiers: one set of template filters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from flask import Flask
+
+LOCALE = "id_ID"
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def rupiah(amount: int) -> str:
+    """Rp 1.234.567 (whole rupiah; negative amounts keep their sign)."""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}Rp {format_decimal(abs(int(amount)), format='#,##0', locale=LOCALE)}"
+
+
+def number(value: int) -> str:
+    return format_decimal(int(value), format="#,##0", locale=LOCALE)
+
+
+def tanggal(value: date | None) -> str:
+    """23 November 2026."""
+    if value is None:
+        return "–"
+    return format_date(value, format="d MMMM y", locale=LOCALE)
+
+
+def periode(value: date | None) -> str:
+    """November 2026, for a contribution period."""
+    if value is None:
+        return "–"
+    return format_date(value, format="MMMM y", locale=LOCALE)
+
+
+def waktu(value: datetime | None) -> str:
+    """A stored naive-UTC timestamp shown in WIB: 23 November 2026 19.05 WIB."""
+    if value is None:
+        return "–"
+    local = value.replace(tzinfo=timezone.utc).astimezone(WIB)
+    return f"{format_datetime(local, format='d MMMM y HH.mm', locale=LOCALE, tzinfo=WIB)} WIB"
+
+
+def mask_nik(nik: str) -> str:
+    """Only the last four digits of a NIK are shown."""
+    return "•" * (len(nik) - 4) + nik[-4:]
+
+
+def mask_kpj(kpj: str) -> str:
+    """Enough of a KPJ to recognise it, not enough to use it: 12•••••8901."""
+    return kpj[:2] + "•" * (len(kpj) - 6) + kpj[-4:]
+
+
+def init_app(app: Flask) -> None:
+    for name, func in {
+        "rupiah": rupiah,
+        "angka": number,
+        "tanggal": tanggal,
+        "periode": periode,
+        "waktu": waktu,
+        "mask_nik": mask_nik,
+        "mask_kpj": mask_kpj,
+    }.items():
+        app.add_template_filter(func, name)

@@ -1,0 +1,213 @@
+"""Typed models. The registry tables (population, employers, memberships, contributions,
+jht_rates) mirror the core system's CSV contract; accounts and transactions belong to the
+portal. Datetimes are stored as naive UTC."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Segment(enum.StrEnum):
+    PU = "PU"
+    BPU = "BPU"
+    JAKON = "JAKON"
+    PMI = "PMI"
+
+    @property
+    def label(self) -> str:
+        return SEGMENT_LABELS[self]
+
+
+SEGMENT_LABELS = {
+    Segment.PU: "Penerima Upah (PU)",
+    Segment.BPU: "Bukan Penerima Upah (BPU)",
+    Segment.JAKON: "Jasa Konstruksi (JAKON)",
+    Segment.PMI: "Pekerja Migran Indonesia (PMI)",
+}
+
+
+class KpjStatus(enum.StrEnum):
+    AKTIF = "AKTIF"
+    NONAKTIF = "NONAKTIF"
+    DIKLAIM = "DIKLAIM"
+    DIGABUNG = "DIGABUNG"
+
+    @property
+    def is_closed(self) -> bool:
+        return self in (KpjStatus.DIKLAIM, KpjStatus.DIGABUNG)
+
+
+class TxStatus(enum.StrEnum):
+    BERHASIL = "BERHASIL"
+    GAGAL = "GAGAL"
+    DIPROSES = "DIPROSES"
+
+
+class TxKind(enum.StrEnum):
+    TAMBAH_KPJ = "TAMBAH_KPJ"
+
+
+def _in(column: str, values: type[enum.StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class Person(db.Model):
+    """A population record as Dukcapil holds it: the authority for identity."""
+
+    __tablename__ = "population"
+
+    nik: Mapped[str] = mapped_column(String(16), primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(100))
+    birth_place: Mapped[str] = mapped_column(String(60))
+    birth_date: Mapped[date] = mapped_column(Date)
+    gender: Mapped[str] = mapped_column(String(1))
+    mother_name: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (CheckConstraint("gender IN ('L', 'P')", name="gender"),)
+
+
+class Employer(db.Model):
+    __tablename__ = "employers"
+
+    npp: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(150))
+    risk_class: Mapped[int] = mapped_column(SmallInteger)
+
+    __table_args__ = (CheckConstraint("risk_class BETWEEN 1 AND 5", name="risk_class"),)
+
+
+class Membership(db.Model):
+    """One KPJ card. Its biodata is what the registrant typed, which may differ from the
+    population record. account_id is the single link to an account, so a KPJ can never
+    be linked to two accounts."""
+
+    __tablename__ = "memberships"
+
+    kpj: Mapped[str] = mapped_column(String(11), primary_key=True)
+    segment: Mapped[str] = mapped_column(String(5))
+    nik: Mapped[str] = mapped_column(String(16), index=True)
+    full_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[date] = mapped_column(Date)
+    mother_name: Mapped[str] = mapped_column(String(100))
+    employer_npp: Mapped[str | None] = mapped_column(ForeignKey("employers.npp"))
+    status: Mapped[str] = mapped_column(String(8))
+    registered_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    linked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    employer: Mapped[Employer | None] = relationship(lazy="raise")
+
+    __table_args__ = (
+        CheckConstraint(_in("segment", Segment), name="segment"),
+        CheckConstraint(_in("status", KpjStatus), name="status"),
+    )
+
+    @property
+    def segment_enum(self) -> Segment:
+        return Segment(self.segment)
+
+    @property
+    def status_enum(self) -> KpjStatus:
+        return KpjStatus(self.status)
+
+
+class Contribution(db.Model):
+    """One month of contributions, in whole rupiah. period is the first day of the month."""
+
+    __tablename__ = "contributions"
+
+    kpj: Mapped[str] = mapped_column(ForeignKey("memberships.kpj"), primary_key=True)
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    wage: Mapped[int] = mapped_column(BigInteger)
+    jht: Mapped[int] = mapped_column(BigInteger)
+    jp: Mapped[int] = mapped_column(BigInteger)
+    jkk: Mapped[int] = mapped_column(BigInteger)
+    jkm: Mapped[int] = mapped_column(BigInteger)
+    jkp: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (
+        CheckConstraint(
+            "wage >= 0 AND jht >= 0 AND jp >= 0 AND jkk >= 0 AND jkm >= 0 AND jkp >= 0",
+            name="amounts_not_negative",
+        ),
+    )
+
+
+class JhtRate(db.Model):
+    """The JHT return rate credited for a calendar year, as a percentage (6.26 = 6.26%)."""
+
+    __tablename__ = "jht_rates"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+
+
+class Account(UserMixin, db.Model):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nik: Mapped[str] = mapped_column(ForeignKey("population.nik"), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Part of the login cookie: rotating it (on a password change) ends every other session.
+    session_token: Mapped[str] = mapped_column(
+        String(32), default=lambda: secrets.token_hex(16)
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (Index("uq_accounts_email_lower", func.lower(email), unique=True),)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+
+class Transaction(db.Model):
+    """A participant action and its outcome, as listed in Riwayat transaksi. reason is a
+    code; the text shown is rendered from it, so wording can improve without migrations."""
+
+    __tablename__ = "transactions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(40))
+    kpj: Mapped[str | None] = mapped_column(String(11))
+    segment: Mapped[str | None] = mapped_column(String(5))
+    detail: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", TxStatus), name="status"),
+        Index("ix_transactions_account_created", "account_id", "created_at"),
+    )
