@@ -1,0 +1,100 @@
+"""Published contribution and benefit figures (DESIGN §5): the one place they live.
+Figures that are derived rather than published say so, so pages can label them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+# PU contribution rates as fractions of the monthly wage.
+PU_JHT = Fraction(57, 1000)  # 3.7% employer + 2% worker
+PU_JP = Fraction(3, 100)  # 2% employer + 1% worker, of the wage up to the year's cap
+PU_JKK_BY_RISK_CLASS = {
+    1: Fraction(24, 10000),
+    2: Fraction(54, 10000),
+    3: Fraction(89, 10000),
+    4: Fraction(127, 10000),
+    5: Fraction(174, 10000),
+}
+PU_JKM = Fraction(3, 1000)
+JKP_START = date(2021, 2, 1)
+PU_JKP_BEFORE_2025_02 = Fraction(46, 10000)
+PU_JKP_FROM_2025_02 = Fraction(36, 10000)
+
+# BPU (mandiri): on declared income.
+BPU_JKK = Fraction(1, 100)
+BPU_JKM_FLAT = 6_800
+BPU_JHT = Fraction(2, 100)
+
+JP_START = date(2015, 7, 1)
+JP_MIN_MONTHS_FOR_PENSION = 180
+
+PUBLISHED_JP_WAGE_CAPS = {
+    2015: 7_000_000,
+    2016: 7_335_300,
+    2017: 7_703_500,
+    2018: 8_094_000,
+    2019: 8_512_400,
+    2020: 8_939_700,
+    2023: 9_559_600,
+    2024: 10_042_300,
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A rupiah figure for a year; estimated when it was derived, not published."""
+
+    amount: int
+    estimated: bool
+
+
+def jp_wage_cap(year: int) -> Figure:
+    """The JP wage cap for a year. Between two published years the cap grows
+    geometrically; after the last one it keeps the last published growth rate."""
+    if year in PUBLISHED_JP_WAGE_CAPS:
+        return Figure(PUBLISHED_JP_WAGE_CAPS[year], estimated=False)
+    years = sorted(PUBLISHED_JP_WAGE_CAPS)
+    if year < years[0]:
+        return Figure(PUBLISHED_JP_WAGE_CAPS[years[0]], estimated=True)
+    before = max(y for y in years if y < year)
+    after = [y for y in years if y > year]
+    if after:
+        start, end = PUBLISHED_JP_WAGE_CAPS[before], PUBLISHED_JP_WAGE_CAPS[after[0]]
+        share = (year - before) / (after[0] - before)
+        return Figure(round(start * (end / start) ** share), estimated=True)
+    last, previous = years[-1], years[-2]
+    yearly = (PUBLISHED_JP_WAGE_CAPS[last] / PUBLISHED_JP_WAGE_CAPS[previous]) ** (
+        1 / (last - previous)
+    )
+    return Figure(round(PUBLISHED_JP_WAGE_CAPS[last] * yearly ** (year - last)), estimated=True)
+
+
+def pu_contribution(wage: int, period: date, risk_class: int) -> dict[str, int]:
+    """The monthly PU contributions for a wage, floored to whole rupiah."""
+    jkp_rate = (
+        Fraction(0)
+        if period < JKP_START
+        else PU_JKP_BEFORE_2025_02
+        if period < date(2025, 2, 1)
+        else PU_JKP_FROM_2025_02
+    )
+    jp_base = min(wage, jp_wage_cap(period.year).amount) if period >= JP_START else 0
+    return {
+        "jht": int(wage * PU_JHT),
+        "jp": int(jp_base * PU_JP),
+        "jkk": int(wage * PU_JKK_BY_RISK_CLASS[risk_class]),
+        "jkm": int(wage * PU_JKM),
+        "jkp": int(wage * jkp_rate),
+    }
+
+
+def bpu_contribution(declared_income: int, with_jht: bool = True) -> dict[str, int]:
+    return {
+        "jht": int(declared_income * BPU_JHT) if with_jht else 0,
+        "jp": 0,
+        "jkk": int(declared_income * BPU_JKK),
+        "jkm": BPU_JKM_FLAT,
+        "jkp": 0,
+    }
