@@ -55,6 +55,11 @@ def mask_kpj(kpj: str) -> str:
     return kpj[:2] + "•" * (len(kpj) - 6) + kpj[-4:]
 
 
+def mask_name(name: str) -> str:
+    """Initials only: PT Maju Bersama → P•• M•• B••."""
+    return " ".join(word[0] + "••" for word in name.split())
+
+
 def init_app(app: Flask) -> None:
     for name, func in {
         "rupiah": rupiah,
@@ -64,5 +69,6 @@ def init_app(app: Flask) -> None:
         "waktu": waktu,
         "mask_nik": mask_nik,
         "mask_kpj": mask_kpj,
+        "mask_name": mask_name,
     }.items():
         app.add_template_filter(func, name)

@@ -1,1 +1,162 @@
-"""Routes."""
+"""Pengaturan → Tambah KPJ (§3.6) and Temukan KPJ lama (§3.13).
+
+With htmx the segment form is swapped in place and KIRIM answers with the form, a toast
+and the card list out of band; without JavaScript the same forms do a full round trip."""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from webapp import htmx
+from webapp.extensions import client_address, limiter
+from webapp.kpj import bp
+from webapp.kpj.messages import describe
+from webapp.kpj.services import (
+    AddRequest,
+    AddResult,
+    add_kpj,
+    linked_cards,
+    parse_add_request,
+    unlinked_cards,
+)
+from webapp.models import Segment
+from webapp.toasts import toast
+
+SEGMENT_HELP = {
+    Segment.PU: "Karyawan perusahaan swasta, BUMN, dan pegawai negeri yang didaftarkan oleh "
+    "pemberi kerja.",
+    Segment.BPU: "Pekerja mandiri atau informal (pedagang, ojek, petani, nelayan) yang membayar "
+    "iuran sendiri.",
+    Segment.JAKON: "Pekerja proyek jasa konstruksi yang didaftarkan oleh kontraktor.",
+    Segment.PMI: "Pekerja Migran Indonesia, sebelum, selama, dan setelah bekerja di luar negeri.",
+}
+
+
+def _recorded(response: Response) -> bool:
+    """Only attempts that reached the registry count against the limits, not typos."""
+    return response.status_code in (200, 303)
+
+
+def _account_key() -> str:
+    return f"account:{getattr(current_user, 'id', None) or client_address()}"
+
+
+# One budget for every way of adding a KPJ, per account and per client address:
+# guessing KPJ numbers must not pay.
+_limits = [
+    limiter.shared_limit(
+        lambda: current_app.config["ADD_KPJ_LIMIT_PER_ACCOUNT"],
+        scope="tambah-kpj-account",
+        key_func=_account_key,
+        methods=["POST"],
+        deduct_when=_recorded,
+    ),
+    limiter.shared_limit(
+        lambda: current_app.config["ADD_KPJ_LIMIT_PER_IP"],
+        scope="tambah-kpj-ip",
+        methods=["POST"],
+        deduct_when=_recorded,
+    ),
+]
+
+
+def attempt_limited(view):
+    for limit in _limits:
+        view = limit(view)
+    return view
+
+
+def _chosen_segment(value: str | None) -> Segment | None:
+    return Segment(value) if value in Segment.__members__ else None
+
+
+def _announce(result: AddResult) -> None:
+    notice = describe(result.transaction)
+    toast(notice.level, notice.title, notice.text, steps=notice.steps)
+
+
+@bp.get("/pengaturan/tambah-kpj")
+@login_required
+def tambah():
+    segment = _chosen_segment(request.args.get("segmen"))
+    if htmx.is_htmx() and htmx.target() == "segment-form":
+        return htmx.vary(_form_fragment(segment))
+    return htmx.vary(_page(segment))
+
+
+@bp.post("/pengaturan/tambah-kpj")
+@login_required
+@attempt_limited
+def kirim():
+    parsed = parse_add_request(request.form.get("kpj"), request.form.get("segmen"))
+    segment = _chosen_segment(request.form.get("segmen"))
+    if isinstance(parsed, dict):
+        kpj = request.form.get("kpj", "")
+        if htmx.is_htmx():
+            return _form_fragment(segment, kpj=kpj, errors=parsed), 422
+        return _page(segment, kpj=kpj, errors=parsed), 422
+    result = add_kpj(current_user, parsed)
+    _announce(result)
+    if not htmx.is_htmx():
+        return redirect(url_for("kpj.tambah", segmen=segment.value), 303)
+    # A failed attempt keeps the number so the user can correct it.
+    kpj = "" if result.linked else parsed.kpj
+    return (
+        _form_fragment(segment, kpj=kpj)
+        + render_template("_toast_oob.html")
+        + render_template("_kpj_list.html", cards=linked_cards(current_user), oob=True)
+    )
+
+
+def _form_fragment(segment: Segment | None, kpj: str = "", errors: dict | None = None) -> str:
+    return render_template(
+        "kpj/_form.html", segment=segment, kpj=kpj, errors=errors or {}, help=SEGMENT_HELP
+    )
+
+
+def _page(segment: Segment | None, kpj: str = "", errors: dict | None = None) -> str:
+    return render_template(
+        "kpj/tambah.html",
+        segment=segment,
+        kpj=kpj,
+        errors=errors or {},
+        help=SEGMENT_HELP,
+        cards=linked_cards(current_user),
+    )
+
+
+def _references() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="temukan-kpj")
+
+
+def card_reference(kpj: str, segment: str) -> str:
+    """An opaque handle for a found card: the page never shows the full number."""
+    return _references().dumps([current_user.id, kpj, segment])
+
+
+@bp.get("/pengaturan/temukan-kpj")
+@login_required
+def temukan():
+    return render_template(
+        "kpj/temukan.html", found=unlinked_cards(current_user), reference=card_reference
+    )
+
+
+@bp.post("/pengaturan/temukan-kpj")
+@login_required
+@attempt_limited
+def temukan_tambah():
+    try:
+        account_id, kpj, segment = _references().loads(request.form.get("ref", ""))
+    except (BadSignature, ValueError):
+        abort(400)
+    if account_id != current_user.id:
+        abort(400)
+    _announce(add_kpj(current_user, AddRequest(kpj=kpj, segment=Segment(segment))))
+    if not htmx.is_htmx():
+        return redirect(url_for("kpj.temukan"), 303)
+    return render_template(
+        "kpj/_found.html", found=unlinked_cards(current_user), reference=card_reference
+    ) + render_template("_toast_oob.html")

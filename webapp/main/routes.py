@@ -1,1 +1,83 @@
-"""Routes."""
+"""Beranda, Profil, Pengaturan, Riwayat transaksi, and the files a PWA needs at the root."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app, render_template, request, send_from_directory
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from webapp.balances.services import jht_summaries
+from webapp.extensions import db
+from webapp.kpj.messages import describe
+from webapp.kpj.services import linked_cards
+from webapp.main import bp
+from webapp.models import Transaction
+
+HISTORY_PAGE_SIZE = 20
+
+
+@bp.get("/")
+def beranda():
+    if not current_user.is_authenticated:
+        return render_template("main/welcome.html")
+    cards = linked_cards(current_user)
+    summaries = jht_summaries([card.kpj for card in cards], date.today())
+    total = sum(summary.balance for summary in summaries.values())
+    return render_template("main/beranda.html", cards=cards, summaries=summaries, total=total)
+
+
+@bp.get("/profil")
+@login_required
+def profil():
+    return render_template("main/profil.html", cards=linked_cards(current_user))
+
+
+@bp.get("/pengaturan")
+@login_required
+def pengaturan():
+    return render_template("main/pengaturan.html")
+
+
+@bp.get("/riwayat")
+@login_required
+def riwayat():
+    page = max(request.args.get("halaman", 1, type=int), 1)
+    rows = db.session.scalars(
+        select(Transaction)
+        .where(Transaction.account_id == current_user.id)
+        .order_by(Transaction.created_at.desc(), Transaction.id.desc())
+        .limit(HISTORY_PAGE_SIZE + 1)
+        .offset((page - 1) * HISTORY_PAGE_SIZE)
+    ).all()
+    entries = [(row, describe(row)) for row in rows[:HISTORY_PAGE_SIZE]]
+    return render_template(
+        "main/riwayat.html", entries=entries, page=page, has_more=len(rows) > HISTORY_PAGE_SIZE
+    )
+
+
+@bp.get("/sehat")
+def sehat():
+    """Health check, and the bare baseline route of the benchmarks."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    return send_from_directory(
+        current_app.static_folder, "manifest.webmanifest", mimetype="application/manifest+json"
+    )
+
+
+@bp.get("/sw.js")
+def service_worker():
+    # Served from the root so that it may control every page.
+    response = send_from_directory(current_app.static_folder, "js/sw.js", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/offline")
+def offline():
+    return render_template("main/offline.html")

@@ -1,0 +1,97 @@
+"""What the user reads about a Tambah KPJ transaction: the toast after KIRIM and the line in
+Riwayat transaksi are both rendered from the stored transaction, here and only here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from webapp.formatting import mask_kpj
+from webapp.kpj.services import Outcome, decode_differences
+from webapp.models import SEGMENT_LABELS, KpjStatus, Segment, Transaction
+
+CORRECTION_STEPS = [
+    "Pastikan data KTP Anda di Dukcapil sudah benar (perbarui di Dukcapil bila perlu).",
+    "Ajukan perbaikan data KPJ ke kantor cabang BPJS Ketenagakerjaan terdekat dengan "
+    "membawa KTP, Kartu Keluarga, dan kartu KPJ (atau surat keterangan kerja dari "
+    "perusahaan tempat kartu itu didaftarkan).",
+    "Setelah data KPJ diperbaiki, tambahkan lagi KPJ ini di halaman ini.",
+]
+
+CLOSED_REASONS = {
+    KpjStatus.DIKLAIM: "Saldo JHT kartu ini sudah diklaim (dicairkan), sehingga kepesertaannya "
+    "sudah ditutup dan tidak dapat ditambahkan.",
+    KpjStatus.DIGABUNG: "Saldo kartu ini sudah digabungkan ke KPJ lain, sehingga kartu ini "
+    "sudah ditutup dan tidak dapat ditambahkan. Saldonya terlihat pada KPJ tujuan penggabungan.",
+}
+
+
+@dataclass(frozen=True)
+class Notice:
+    level: str  # success, info, warning, error (the toast's colour)
+    title: str
+    text: str
+    steps: list[str] = field(default_factory=list)
+
+
+def describe(transaction: Transaction) -> Notice:
+    outcome = Outcome(transaction.reason)
+    number = mask_kpj(transaction.kpj or "")
+    match outcome:
+        case Outcome.LINKED:
+            return Notice(
+                "success",
+                "Transaksi berhasil",
+                f"KPJ {number} sudah ditambahkan ke akun Anda. Saldo JHT dan JP-nya kini "
+                "bisa dilihat di Beranda.",
+            )
+        case Outcome.ALREADY_LINKED:
+            return Notice(
+                "info",
+                "KPJ sudah terhubung",
+                f"KPJ {number} sudah ada di akun Anda. Tidak ada yang perlu dilakukan.",
+            )
+        case Outcome.NOT_FOUND:
+            return Notice(
+                "error",
+                "KPJ tidak ditemukan atas NIK Anda",
+                f"Periksa lagi nomor {transaction.kpj} pada kartu Anda. Jika kartu itu memang "
+                "milik Anda tetapi tercatat dengan NIK lain, data kepesertaannya perlu "
+                "diperbaiki:",
+                steps=CORRECTION_STEPS,
+            )
+        case Outcome.WRONG_SEGMENT:
+            card_segment = Segment(transaction.detail)
+            return Notice(
+                "warning",
+                "Segmen tidak sesuai",
+                f"KPJ {number} terdaftar di segmen {SEGMENT_LABELS[card_segment]}. "
+                f"Pilih segmen {card_segment.value}, lalu kirim lagi.",
+            )
+        case Outcome.CLOSED:
+            return Notice(
+                "warning",
+                "KPJ sudah ditutup",
+                CLOSED_REASONS[KpjStatus(transaction.detail)],
+            )
+        case Outcome.BIODATA_MISMATCH:
+            return Notice(
+                "error",
+                "Data KPJ berbeda dengan data kependudukan",
+                f"KPJ {number} belum bisa ditambahkan karena berbeda pada: "
+                f"{_differences_text(transaction.detail)}.",
+                steps=CORRECTION_STEPS,
+            )
+        case Outcome.BUSY:
+            return Notice(
+                "error",
+                "Sistem sedang sibuk",
+                "Permintaan Anda belum diproses. Coba kirim lagi sebentar lagi.",
+            )
+
+
+def _differences_text(detail: str | None) -> str:
+    parts = []
+    for difference in decode_differences(detail):
+        hint = " (kemungkinan perbedaan ejaan)" if difference.likely_typo else ""
+        parts.append(difference.label + hint)
+    return ", ".join(parts)

@@ -1,0 +1,183 @@
+"""Tambah KPJ (DESIGN §3.6): the checks, in their order, and the link itself.
+
+Every attempt that passes field validation is stored as a Transaction. The link is a
+conditional UPDATE, so when two requests race for one KPJ the database decides which wins."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import selectinload
+
+from webapp.extensions import db
+from webapp.identity import KPJ_PATTERN, FieldDifference, membership_differences
+from webapp.models import (
+    Account,
+    KpjStatus,
+    Membership,
+    Segment,
+    Transaction,
+    TxKind,
+    TxStatus,
+    utcnow,
+)
+
+_SEPARATORS = re.compile(r"[\s.\-]")
+
+
+class Outcome(enum.StrEnum):
+    LINKED = "LINKED"
+    NOT_FOUND = "NOT_FOUND"
+    WRONG_SEGMENT = "WRONG_SEGMENT"
+    ALREADY_LINKED = "ALREADY_LINKED"
+    CLOSED = "CLOSED"
+    BIODATA_MISMATCH = "BIODATA_MISMATCH"
+    BUSY = "BUSY"
+
+
+LINK_ATTEMPTS = 3
+
+
+# Already linked is not an error: the card is where the user wants it.
+_STATUS = {Outcome.LINKED: TxStatus.BERHASIL, Outcome.ALREADY_LINKED: TxStatus.BERHASIL}
+
+
+@dataclass(frozen=True)
+class AddRequest:
+    kpj: str
+    segment: Segment
+
+
+@dataclass(frozen=True)
+class AddResult:
+    outcome: Outcome
+    transaction: Transaction
+
+    @property
+    def linked(self) -> bool:
+        return self.outcome is Outcome.LINKED
+
+
+def parse_add_request(kpj: str | None, segment: str | None) -> AddRequest | dict[str, str]:
+    """The field checks. Errors are keyed by field and nothing is recorded for them."""
+    errors = {}
+    if segment not in Segment.__members__:
+        errors["segmen"] = "Pilih segmen kepesertaan terlebih dahulu."
+    number = _SEPARATORS.sub("", kpj or "")
+    if not number:
+        errors["kpj"] = "Isi nomor KPJ (11 angka, tertera di kartu peserta)."
+    elif not KPJ_PATTERN.match(number):
+        errors["kpj"] = f"Nomor KPJ harus 11 angka; yang Anda isi {_describe_length(number)}."
+    if errors:
+        return errors
+    return AddRequest(kpj=number, segment=Segment(segment))
+
+
+def _describe_length(number: str) -> str:
+    if not number.isdigit():
+        return "berisi selain angka"
+    return f"{len(number)} angka"
+
+
+def add_kpj(account: Account, request: AddRequest) -> AddResult:
+    """Run the checks of §3.6 in order; link the card when all pass. Commits."""
+    for _ in range(LINK_ATTEMPTS):
+        outcome, detail = _check(account, request)
+        if outcome is not Outcome.LINKED or _link(account, request.kpj):
+            return _record(account, request, outcome, detail)
+        # Another request changed the card between our check and our link: look again.
+        db.session.rollback()
+    return _record(account, request, Outcome.BUSY, None)
+
+
+def _check(account: Account, request: AddRequest) -> tuple[Outcome, str | None]:
+    card = db.session.scalar(select(Membership).where(Membership.kpj == request.kpj))
+    if card is None or card.nik != account.nik or card.account_id not in (None, account.id):
+        # One answer for every card that is not the user's: nothing leaks about others.
+        return Outcome.NOT_FOUND, None
+    if card.segment != request.segment:
+        return Outcome.WRONG_SEGMENT, card.segment
+    if card.account_id == account.id:
+        return Outcome.ALREADY_LINKED, None
+    if card.status_enum.is_closed:
+        return Outcome.CLOSED, card.status
+    differences = membership_differences(card, account.person)
+    if differences:
+        return Outcome.BIODATA_MISMATCH, encode_differences(differences)
+    return Outcome.LINKED, None
+
+
+def _link(account: Account, kpj: str) -> bool:
+    try:
+        result = db.session.execute(
+            update(Membership)
+            .where(
+                Membership.kpj == kpj,
+                Membership.account_id.is_(None),
+                Membership.nik == account.nik,
+                Membership.status.in_([KpjStatus.AKTIF, KpjStatus.NONAKTIF]),
+            )
+            .values(account_id=account.id, linked_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    except OperationalError:
+        # SQLite answers a concurrent writer with "database is locked".
+        return False
+    return result.rowcount == 1
+
+
+def _record(
+    account: Account, request: AddRequest, outcome: Outcome, detail: str | None
+) -> AddResult:
+    transaction = Transaction(
+        account_id=account.id,
+        kind=TxKind.TAMBAH_KPJ,
+        status=_STATUS.get(outcome, TxStatus.GAGAL),
+        reason=outcome,
+        kpj=request.kpj,
+        segment=request.segment,
+        detail=detail,
+    )
+    db.session.add(transaction)
+    db.session.commit()
+    return AddResult(outcome, transaction)
+
+
+def encode_differences(differences: list[FieldDifference]) -> str:
+    """full_name,mother_name~ : a trailing ~ marks a likely spelling difference."""
+    return ",".join(d.field + ("~" if d.likely_typo else "") for d in differences)
+
+
+def decode_differences(detail: str | None) -> list[FieldDifference]:
+    return [
+        FieldDifference(item.rstrip("~"), item.endswith("~"))
+        for item in (detail or "").split(",")
+        if item
+    ]
+
+
+def linked_cards(account: Account) -> list[Membership]:
+    """The account's cards, active first, newest first."""
+    cards = db.session.scalars(
+        select(Membership)
+        .options(selectinload(Membership.employer))
+        .where(Membership.account_id == account.id)
+        .order_by(Membership.registered_on.desc())
+    ).all()
+    return sorted(cards, key=lambda card: card.status != KpjStatus.AKTIF)
+
+
+def unlinked_cards(account: Account) -> list[Membership]:
+    """Cards registered under the account's NIK that no account holds (§3.13)."""
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .options(selectinload(Membership.employer))
+            .where(Membership.nik == account.nik, Membership.account_id.is_(None))
+            .order_by(Membership.registered_on.desc())
+        )
+    )
