@@ -98,3 +98,59 @@ def bpu_contribution(declared_income: int, with_jht: bool = True) -> dict[str, i
         "jkm": BPU_JKM_FLAT,
         "jkp": 0,
     }
+
+
+# JP pension age (DESIGN §5): 56 until 2018, 57 from 2019, then one more year every
+# three years (58 in 2022, 59 in 2025, ...) until it stays at 65.
+JP_PENSION_AGE_BEFORE_2019 = 56
+JP_PENSION_AGE_2019 = 57
+JP_PENSION_AGE_STEP_YEARS = 3
+JP_PENSION_AGE_MAX = 65
+JP_PENSION_ACCRUAL_PER_YEAR = Fraction(1, 100)  # 1% of the average wage per year of months
+
+# Monthly JP pension bounds. Both are indexed to inflation every year by the same rule,
+# so a year without a published maximum grows with the published minimum.
+PUBLISHED_JP_PENSION_MIN = {2023: 383_400, 2024: 393_500}
+PUBLISHED_JP_PENSION_MAX = {2023: 4_598_100}
+
+
+def jp_pension_age(year: int) -> int:
+    """The age at which a JP pension starts for someone reaching it in `year`."""
+    if year < 2019:
+        return JP_PENSION_AGE_BEFORE_2019
+    steps = (year - 2019) // JP_PENSION_AGE_STEP_YEARS
+    return min(JP_PENSION_AGE_MAX, JP_PENSION_AGE_2019 + steps)
+
+
+def jp_pension_min(year: int) -> Figure:
+    """The minimum monthly JP pension for a year (derived like jp_wage_cap)."""
+    return _yearly_figure(PUBLISHED_JP_PENSION_MIN, year, _yearly_growth(PUBLISHED_JP_PENSION_MIN))
+
+
+def jp_pension_max(year: int) -> Figure:
+    """The maximum monthly JP pension for a year; only 2023 is published, so other years
+    move with the minimum's growth."""
+    return _yearly_figure(PUBLISHED_JP_PENSION_MAX, year, _yearly_growth(PUBLISHED_JP_PENSION_MIN))
+
+
+def _yearly_growth(published: dict[int, int]) -> float:
+    """The yearly growth between the last two published years."""
+    last, previous = sorted(published)[-1], sorted(published)[-2]
+    return (published[last] / published[previous]) ** (1 / (last - previous))
+
+
+def _yearly_figure(published: dict[int, int], year: int, growth: float) -> Figure:
+    """A published figure, or one derived the way jp_wage_cap derives caps: the first
+    published value before it, geometric between published years, `growth` after."""
+    if year in published:
+        return Figure(published[year], estimated=False)
+    years = sorted(published)
+    if year < years[0]:
+        return Figure(published[years[0]], estimated=True)
+    before = max(y for y in years if y < year)
+    after = [y for y in years if y > year]
+    if after:
+        start, end = published[before], published[after[0]]
+        share = (year - before) / (after[0] - before)
+        return Figure(round(start * (end / start) ** share), estimated=True)
+    return Figure(round(published[years[-1]] * growth ** (year - years[-1])), estimated=True)

@@ -1,0 +1,416 @@
+"""JHT and JP balances of a KPJ, computed from the ledger (DESIGN §5). No HTTP here.
+
+Money is whole rupiah; rates and shares are exact fractions, floored once per year, so
+every figure is reproducible to the rupiah. Each public function runs a fixed number of
+SQL queries however many cards or contributions there are: the ledger is aggregated by
+month of payment in the database and rolled up year by year here."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import and_, extract, func, select
+from sqlalchemy.orm import joinedload
+
+from webapp import rules
+from webapp.extensions import db
+from webapp.formatting import WIB
+from webapp.models import Contribution, JhtRate, KpjStatus, Membership
+
+MONTHS = 12
+
+# Amounts paid on one card, keyed by (year, month) of paid_on.
+PaidByMonth = Mapping[tuple[int, int], int]
+
+
+def today() -> date:
+    """The ledger's day is Jakarta's: a year is credited when it ends there."""
+    return datetime.now(WIB).date()
+
+
+# --- The yearly ledger -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearRow:
+    """One year of a statement. rate is the percentage applied (6.26 = 6.26%). A year
+    without its own published rate borrows the latest earlier one (rate_fallback_from)
+    or, with none earlier, earns 0% (rate_known False). The as_of year is an estimate:
+    its development is accrued to the end of the last full month, not credited."""
+
+    year: int
+    rate: Decimal
+    rate_fallback_from: int | None
+    rate_known: bool
+    opening: int
+    contributions: int
+    development: int
+    closing: int
+    is_estimate: bool
+
+
+@dataclass(frozen=True)
+class Ledger:
+    years: tuple[YearRow, ...]
+
+    @property
+    def current(self) -> YearRow | None:
+        return self.years[-1] if self.years else None
+
+    @property
+    def balance(self) -> int:
+        """Credited balance: last completed year's closing plus this year's contributions."""
+        current = self.current
+        return current.opening + current.contributions if current else 0
+
+    @property
+    def accrued_estimate(self) -> int:
+        """This year's development so far: shown apart, it is not credited yet."""
+        return self.current.development if self.current else 0
+
+    @property
+    def total_contributions(self) -> int:
+        return sum(row.contributions for row in self.years)
+
+    @property
+    def total_development(self) -> int:
+        """Credited development only (completed years)."""
+        return sum(row.development for row in self.years if not row.is_estimate)
+
+
+def rate_for(year: int, rates: Mapping[int, Decimal]) -> tuple[Decimal, int | None, bool]:
+    """(percent, fallback year, known) for a year, per DESIGN §5."""
+    if year in rates:
+        return rates[year], None, True
+    earlier = [y for y in rates if y < year]
+    if not earlier:
+        return Decimal(0), None, False
+    fallback = max(earlier)
+    return rates[fallback], fallback, True
+
+
+def development(opening: int, paid: Mapping[int, int], rate: Decimal, months: int) -> int:
+    """Development earned by the end of month `months` of a year, paid mapping the month
+    a contribution was paid (m) to its amount:
+
+        floor(opening·r·M/12 + Σ amount·r·max(0, M − m)/12)
+
+    With M = 12 this is exactly DESIGN §5's full-year rule,
+    floor(opening·r + Σ amount·r·(12 − m)/12). For the current year M is the number of
+    full months elapsed (as_of.month − 1), which gives the accrued estimate: the opening
+    has earned M/12 of a year and each contribution the whole months since its payment."""
+    weighted = opening * months + sum(
+        amount * max(0, months - month) for month, amount in paid.items()
+    )
+    return math.floor(Fraction(rate) / 100 * weighted / MONTHS)
+
+
+def ledger(paid: PaidByMonth, rates: Mapping[int, Decimal], as_of: date) -> Ledger:
+    """Years from the first paid year to as_of's year, including years without
+    contributions (the opening keeps earning). Payments after as_of's month are ignored
+    (the queries already leave out those after as_of itself)."""
+    by_year: dict[int, dict[int, int]] = defaultdict(dict)
+    for (year, month), amount in paid.items():
+        if (year, month) <= (as_of.year, as_of.month):
+            by_year[year][month] = by_year[year].get(month, 0) + amount
+    if not by_year:
+        return Ledger(())
+    rows: list[YearRow] = []
+    opening = 0
+    for year in range(min(by_year), as_of.year + 1):
+        in_year = by_year.get(year, {})
+        is_estimate = year == as_of.year
+        months = as_of.month - 1 if is_estimate else MONTHS
+        rate, fallback_from, known = rate_for(year, rates)
+        contributions = sum(in_year.values())
+        earned = development(opening, in_year, rate, months)
+        closing = opening + contributions + earned
+        rows.append(
+            YearRow(year, rate, fallback_from, known, opening, contributions, earned, closing,
+                    is_estimate)
+        )
+        opening = closing
+    return Ledger(tuple(rows))
+
+
+# --- JHT summaries for many cards (Beranda) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class JhtSummary:
+    balance: int
+    accrued_estimate: int
+    last_period: date | None
+    last_paid_on: date | None
+    last_wage: int | None
+
+
+def jht_summaries(kpjs: Sequence[str], as_of: date) -> dict[str, JhtSummary]:
+    """The JHT balance, accrued estimate and last contribution of each card, in three
+    queries. A card without contributions gets a zero summary."""
+    kpjs = list(dict.fromkeys(kpjs))
+    if not kpjs:
+        return {}
+    jht_paid, _ = _paid_by_month(kpjs, as_of)
+    rates = _rates()
+    last = _last_contributions(kpjs, as_of)
+    return {kpj: _summary(ledger(jht_paid.get(kpj, {}), rates, as_of), last.get(kpj))
+            for kpj in kpjs}
+
+
+def _summary(jht: Ledger, last: Contribution | None) -> JhtSummary:
+    if last is None:
+        return JhtSummary(jht.balance, jht.accrued_estimate, None, None, None)
+    return JhtSummary(jht.balance, jht.accrued_estimate, last.period, last.paid_on, last.wage)
+
+
+# --- JP ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PensionEstimate:
+    """A monthly pension estimate: the formula's amount, clamped to the bounds of
+    bound_year (in today's rupiah, since wages are not projected)."""
+
+    amount: int
+    formula_amount: int
+    minimum: rules.Figure
+    maximum: rules.Figure
+    bound_year: int
+
+    @property
+    def clamped_to(self) -> str | None:
+        if self.amount != self.formula_amount:
+            return "minimum" if self.amount == self.minimum.amount else "maksimum"
+        return None
+
+
+@dataclass(frozen=True)
+class JpPosition:
+    """Where a card stands for JP. When `continues` (an AKTIF card already paying JP)
+    contributions are assumed to go on monthly at the same average wage until the pension
+    date; otherwise the months stay as they are."""
+
+    months: int
+    contributions: int
+    average_wage: int
+    wage_caps_estimated: bool
+    pension_date: date
+    pension_age: int
+    continues: bool
+    months_at_pension: int
+    pension: PensionEstimate | None
+    lump_sum: int | None
+
+    @property
+    def has_jp(self) -> bool:
+        return self.months > 0
+
+    @property
+    def reaches_minimum_months(self) -> bool:
+        return self.months_at_pension >= rules.JP_MIN_MONTHS_FOR_PENSION
+
+
+def pension_start(birth_date: date) -> tuple[date, int]:
+    """The pension date and age: the birthday in the first year Y in which the
+    participant's age reaches rules.jp_pension_age(Y)."""
+    year = birth_date.year + rules.JP_PENSION_AGE_BEFORE_2019
+    while year - birth_date.year < rules.jp_pension_age(year):
+        year += 1
+    return _birthday(birth_date, year), year - birth_date.year
+
+
+def _birthday(birth_date: date, year: int) -> date:
+    # Someone born on 29 February has the birthday on 28 February in other years.
+    if birth_date.month == 2 and birth_date.day == 29:
+        try:
+            return birth_date.replace(year=year)
+        except ValueError:
+            return date(year, 2, 28)
+    return birth_date.replace(year=year)
+
+
+def _months_between(start: date, end: date) -> int:
+    return (end.year - start.year) * MONTHS + end.month - start.month
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // MONTHS, day.month % MONTHS + 1, 1)
+
+
+@dataclass(frozen=True)
+class JpWages:
+    """JP months grouped by (period year, wage), as counted in the database."""
+
+    counts: Mapping[tuple[int, int], int]
+    last_period: date | None
+
+    @property
+    def months(self) -> int:
+        return sum(self.counts.values())
+
+    def capped_total(self) -> tuple[int, bool]:
+        """Σ monthly wage capped at its year's JP wage cap, and whether a cap was derived."""
+        total, estimated = 0, False
+        for (year, wage), count in self.counts.items():
+            cap = rules.jp_wage_cap(year)
+            total += min(wage, cap.amount) * count
+            estimated = estimated or (cap.estimated and wage > cap.amount)
+        return total, estimated
+
+
+def jp_position(card: Membership, wages: JpWages, jp_ledger: Ledger, as_of: date) -> JpPosition:
+    pension_date, pension_age = pension_start(card.birth_date)
+    months = wages.months
+    capped_total, caps_estimated = wages.capped_total()
+    average = Fraction(capped_total, months) if months else Fraction(0)
+    continues = card.status == KpjStatus.AKTIF and months > 0
+    months_at_pension = months
+    if continues and wages.last_period is not None:
+        months_at_pension += _future_months(wages.last_period, pension_date, as_of)
+    pension = lump_sum = None
+    if months_at_pension >= rules.JP_MIN_MONTHS_FOR_PENSION:
+        pension = _monthly_pension(months_at_pension, average, min(pension_date.year, as_of.year))
+    else:
+        lump_sum = jp_ledger.balance + jp_ledger.accrued_estimate
+    return JpPosition(
+        months=months,
+        contributions=jp_ledger.total_contributions,
+        average_wage=math.floor(average),
+        wage_caps_estimated=caps_estimated,
+        pension_date=pension_date,
+        pension_age=pension_age,
+        continues=continues,
+        months_at_pension=months_at_pension,
+        pension=pension,
+        lump_sum=lump_sum,
+    )
+
+
+def _future_months(last_period: date, pension_date: date, as_of: date) -> int:
+    """Months still to be paid from the month after the last paid one (not before the
+    current month: a gap already past stays unpaid) up to the month before the pension."""
+    start = max(_next_month(last_period), as_of.replace(day=1))
+    return max(0, _months_between(start, pension_date))
+
+
+def _monthly_pension(months: int, average_wage: Fraction, bound_year: int) -> PensionEstimate:
+    formula = math.floor(
+        rules.JP_PENSION_ACCRUAL_PER_YEAR * Fraction(months, MONTHS) * average_wage
+    )
+    minimum, maximum = rules.jp_pension_min(bound_year), rules.jp_pension_max(bound_year)
+    amount = min(max(formula, minimum.amount), maximum.amount)
+    return PensionEstimate(amount, formula, minimum, maximum, bound_year)
+
+
+# --- The statement of one card -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardStatement:
+    card: Membership
+    as_of: date
+    jht: Ledger
+    last_period: date | None
+    last_paid_on: date | None
+    last_wage: int | None
+    jp: JpPosition
+
+    @property
+    def summary(self) -> JhtSummary:
+        return JhtSummary(self.jht.balance, self.jht.accrued_estimate, self.last_period,
+                          self.last_paid_on, self.last_wage)
+
+
+def owned_card(account_id: int, kpj: str) -> Membership | None:
+    """The card if it is linked to this account, with its employer loaded; None when it
+    does not exist or is someone else's (callers must not tell the two apart)."""
+    return db.session.scalar(
+        select(Membership)
+        .options(joinedload(Membership.employer))
+        .where(Membership.kpj == kpj, Membership.account_id == account_id)
+    )
+
+
+def card_statement(kpj: str, as_of: date) -> CardStatement:
+    """The yearly JHT statement, last contribution and JP position of one card, in at
+    most five queries (four when the caller has already loaded the card in this session,
+    e.g. with owned_card). Raises LookupError for an unknown KPJ."""
+    card = db.session.get(Membership, kpj)
+    if card is None:
+        raise LookupError(kpj)
+    jht_paid, jp_paid = _paid_by_month([kpj], as_of)
+    rates = _rates()
+    last = _last_contributions([kpj], as_of).get(kpj)
+    jp_ledger = ledger(jp_paid.get(kpj, {}), rates, as_of)
+    return CardStatement(
+        card=card,
+        as_of=as_of,
+        jht=ledger(jht_paid.get(kpj, {}), rates, as_of),
+        last_period=last.period if last else None,
+        last_paid_on=last.paid_on if last else None,
+        last_wage=last.wage if last else None,
+        jp=jp_position(card, _jp_wages(kpj, as_of), jp_ledger, as_of),
+    )
+
+
+# --- Queries -------------------------------------------------------------------------------
+
+
+def _paid_by_month(
+    kpjs: Sequence[str], as_of: date
+) -> tuple[dict[str, dict[tuple[int, int], int]], dict[str, dict[tuple[int, int], int]]]:
+    """JHT and JP amounts per card and (year, month) of payment, in one query."""
+    year, month = extract("year", Contribution.paid_on), extract("month", Contribution.paid_on)
+    rows = db.session.execute(
+        select(Contribution.kpj, year, month, func.sum(Contribution.jht), func.sum(Contribution.jp))
+        .where(Contribution.kpj.in_(kpjs), Contribution.paid_on <= as_of)
+        .group_by(Contribution.kpj, year, month)
+    )
+    jht: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)
+    jp: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)
+    for kpj, y, m, jht_sum, jp_sum in rows:
+        # PostgreSQL returns numerics for EXTRACT and SUM: normalise to int.
+        jht[kpj][int(y), int(m)] = int(jht_sum)
+        jp[kpj][int(y), int(m)] = int(jp_sum)
+    return jht, jp
+
+
+def _rates() -> dict[int, Decimal]:
+    return {row.year: row.rate for row in db.session.scalars(select(JhtRate))}
+
+
+def _last_contributions(kpjs: Sequence[str], as_of: date) -> dict[str, Contribution]:
+    """The contribution of the latest period of each card, in one query."""
+    latest = (
+        select(Contribution.kpj, func.max(Contribution.period).label("period"))
+        .where(Contribution.kpj.in_(kpjs), Contribution.paid_on <= as_of)
+        .group_by(Contribution.kpj)
+        .subquery()
+    )
+    rows = db.session.scalars(
+        select(Contribution).join(
+            latest, and_(Contribution.kpj == latest.c.kpj, Contribution.period == latest.c.period)
+        )
+    )
+    return {row.kpj: row for row in rows}
+
+
+def _jp_wages(kpj: str, as_of: date) -> JpWages:
+    """Months with a JP contribution, grouped by period year and wage, in one query: the
+    wage cap applies per year, and a card has few distinct wages per year."""
+    year = extract("year", Contribution.period)
+    rows = db.session.execute(
+        select(year, Contribution.wage, func.count(), func.max(Contribution.period))
+        .where(Contribution.kpj == kpj, Contribution.jp > 0, Contribution.paid_on <= as_of)
+        .group_by(year, Contribution.wage)
+    ).all()
+    counts = {(int(y), int(wage)): int(count) for y, wage, count, _ in rows}
+    last = max((period for *_, period in rows), default=None)
+    return JpWages(counts, last)
