@@ -1,4 +1,46 @@
+"""`flask --app wsgi registry import DIR`: thin wrapper; the rules live in services."""
+
+from pathlib import Path
+
 import click
 from flask.cli import AppGroup
 
+from webapp.registry.services import ImportResult, import_directory
+
 registry_cli = AppGroup("registry", help="Data from the core membership system.")
+
+# Enough to fix a file by; a wholly wrong file would otherwise print one line per cell.
+MAX_ERRORS_SHOWN = 200
+
+
+@registry_cli.command("import")
+@click.argument(
+    "directory", type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+def import_command(directory: Path) -> None:
+    """Import the registry CSV files found in DIRECTORY, all or nothing.
+
+    Reads whichever of population.csv, employers.csv, memberships.csv,
+    contributions.csv and jht_rates.csv are present; rows upsert on their natural key.
+    """
+    result = import_directory(directory)
+    for name in result.ignored:
+        click.echo(f"{name}: ignored, not a registry file", err=True)
+    if not result.ok:
+        _report_errors(result)
+        raise click.exceptions.Exit(1)
+    for name, read in result.counts.items():
+        changes = result.changes[name]
+        click.echo(
+            f"{name}: {read} rows read, {changes.inserted} inserted, "
+            f"{changes.updated} updated, {changes.unchanged} unchanged"
+        )
+
+
+def _report_errors(result: ImportResult) -> None:
+    for problem in result.errors[:MAX_ERRORS_SHOWN]:
+        click.echo(str(problem), err=True)
+    hidden = len(result.errors) - MAX_ERRORS_SHOWN
+    if hidden > 0:
+        click.echo(f"… and {hidden} more", err=True)
+    click.echo(f"{len(result.errors)} error(s): nothing was imported.", err=True)
