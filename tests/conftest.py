@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
@@ -52,9 +52,23 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+class IsolatedClient(FlaskClient):
+    """A request reuses the app context the test holds open, and with it `g`, where
+    flask-login caches the current user and Flask-WTF the CSRF token: empty it around
+    each request so every client is only what its own cookie says, as in production."""
+
+    def open(self, *args, **kwargs):
+        vars(g).clear()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            vars(g).clear()
+
+
 @pytest.fixture(scope="session")
 def _schema_app(database_url: str) -> Iterator[Flask]:
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
     yield app

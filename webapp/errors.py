@@ -33,8 +33,9 @@ def render_error(code: int, title: str | None = None, text: str | None = None):
     default_title, default_text = MESSAGES.get(code, MESSAGES[400])
     title, text = title or default_title, text or default_text
     if htmx.is_htmx():
-        # Swapped out-of-band into #toasts (htmx-config swaps these codes).
-        return render_template("_toast_oob.html", level="error", title=title, text=text), code
+        # Only the toast, out of band: the element that made the request stays as it is.
+        html = render_template("_toast_oob.html", level="error", title=title, text=text)
+        return html, code, {"HX-Reswap": "none"}
     return render_template("error.html", code=code, title=title, text=text), code
 
 

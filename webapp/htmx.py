@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, request
+from flask import Response, make_response, request
 
 
 def is_htmx() -> bool:
@@ -19,8 +19,9 @@ def target() -> str | None:
     return request.headers.get("HX-Target")
 
 
-def vary(response: Response) -> Response:
+def vary(rv: object) -> Response:
     """Responses that differ for htmx must not be cached as one."""
+    response = make_response(rv)
     response.vary.add("HX-Request")
     return response
 

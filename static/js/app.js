@@ -11,7 +11,7 @@ document.addEventListener("click", function (event) {
 });
 
 // Move focus to a newly arrived error toast so screen readers and keyboards find it.
-document.body && document.body.addEventListener("htmx:oobAfterSwap", function (event) {
+document.body.addEventListener("htmx:oobAfterSwap", function (event) {
   var alert = event.detail.target && event.detail.target.querySelector(".toast__ok");
   if (alert) alert.focus({ preventScroll: true });
 });
@@ -21,3 +21,14 @@ if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
   });
 }
+
+// Good news fades on its own; errors and warnings carry steps and wait for OK.
+function scheduleDismissal(root) {
+  root.querySelectorAll(".toast--success, .toast--info").forEach(function (toast) {
+    if (toast.dataset.timer) return;
+    toast.dataset.timer = "1";
+    setTimeout(function () { toast.remove(); }, 8000);
+  });
+}
+scheduleDismissal(document);
+document.body.addEventListener("htmx:oobAfterSwap", function () { scheduleDismissal(document); });

@@ -93,6 +93,6 @@ def ubah_sandi():
     )
     if errors:
         return render_template("auth/password.html", errors=errors), 422
-    login_user(current_user)  # the new session token keeps this session, ends the others
+    login_user(current_user._get_current_object())  # the new session token keeps this session, ends the others
     toast("success", "Kata sandi diubah", "Sesi di perangkat lain sudah diakhiri.")
     return redirect(url_for("main.pengaturan"), 303)

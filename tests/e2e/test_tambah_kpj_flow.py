@@ -1,0 +1,87 @@
+"""register → login → Profil → Pengaturan → Tambah KPJ in real Chromium at 390×844."""
+
+from datetime import date
+
+import pytest
+
+from tests import factories
+from tests.e2e.conftest import screenshot
+from webapp.extensions import db
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "sandiDewi2026"
+
+
+@pytest.fixture
+def dewi(app):
+    person = factories.person(
+        full_name="DEWI LESTARI", mother_name="SRI WAHYUNI", gender="P", birth_date=date(1992, 4, 9)
+    )
+    active = factories.membership(person, segment="JAKON")
+    old = factories.membership(person, segment="PU", status="NONAKTIF")
+    db.session.commit()
+    return person, active, old
+
+
+def test_register_login_and_add_an_old_card(page, dewi):
+    person, active, old = dewi
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(f"{page.url}: {message.text} {message.location}"))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto("/daftar")
+    page.fill("#f-nik", person.nik)
+    page.fill("#f-full_name", "Dewi Lestari")
+    page.fill("#f-birth_date", "1992-04-09")
+    page.fill("#f-mother_name", "Sri Wahyuni")
+    page.fill("#f-kpj", active.kpj)
+    page.fill("#f-email", "dewi@contoh.id")
+    page.fill("#f-phone", "081234567890")
+    page.fill("#f-password", PASSWORD)
+    page.fill("#f-password_confirm", PASSWORD)
+    screenshot(page, "01-daftar")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+    assert page.locator(".toast").first.inner_text().startswith("Pendaftaran berhasil")
+
+    page.goto("/pengaturan")
+    page.click("text=Keluar")
+    page.wait_for_url("**/masuk")
+    page.fill("#f-email", "dewi@contoh.id")
+    page.fill("#f-password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+    screenshot(page, "02-beranda")
+
+    page.click("nav.tabbar >> text=Profil")
+    page.wait_for_url("**/profil")
+    assert page.locator("#kpj-list").inner_text().count("KPJ") >= 1
+    assert old.kpj not in page.locator("#kpj-list").inner_text()
+    screenshot(page, "03-profil")
+    page.click("text=Pengaturan")
+    page.wait_for_url("**/pengaturan")
+    page.click("text=Tambah KPJ")
+    page.wait_for_url("**/pengaturan/tambah-kpj")
+
+    page.click(".segment >> text=PU")
+    page.wait_for_selector("input[name=segmen][value=PU]", state="attached")
+    assert page.url.endswith("/pengaturan/tambah-kpj?segmen=PU")  # swapped and pushed, no reload
+    page.fill("#f-kpj", old.kpj)
+    screenshot(page, "04-tambah-kpj")
+    with page.expect_response("**/pengaturan/tambah-kpj") as sent:
+        page.click("button:has-text('KIRIM')")
+    assert sent.value.status == 200
+    toast = page.locator(".toast--success")
+    toast.wait_for()
+    assert "Transaksi berhasil" in toast.inner_text()
+    assert old.kpj in page.locator("#kpj-list").inner_text()
+    screenshot(page, "05-toast")
+    page.click(".toast--success >> text=OK")
+    assert page.locator(".toast--success").count() == 0
+
+    page.click("nav.tabbar >> text=Profil")
+    page.wait_for_url("**/profil")
+    assert old.kpj in page.locator("#kpj-list").inner_text()
+    screenshot(page, "06-profil-kartu-baru")
+    assert errors == []
