@@ -323,6 +323,12 @@ class CardStatement:
     jp: JpPosition
 
     @property
+    def accrued_through(self) -> date | None:
+        """The last full month of this year the estimate covers (None in January)."""
+        months = self.as_of.month - 1
+        return date(self.as_of.year, months, 1) if months else None
+
+    @property
     def summary(self) -> JhtSummary:
         return JhtSummary(self.jht.balance, self.jht.accrued_estimate, self.last_period,
                           self.last_paid_on, self.last_wage)
@@ -335,16 +341,21 @@ def owned_card(account_id: int, kpj: str) -> Membership | None:
         select(Membership)
         .options(joinedload(Membership.employer))
         .where(Membership.kpj == kpj, Membership.account_id == account_id)
+        # The card may already sit in the session without its employer: load it anyway.
+        .execution_options(populate_existing=True)
     )
 
 
-def card_statement(kpj: str, as_of: date) -> CardStatement:
-    """The yearly JHT statement, last contribution and JP position of one card, in at
-    most five queries (four when the caller has already loaded the card in this session,
-    e.g. with owned_card). Raises LookupError for an unknown KPJ."""
-    card = db.session.get(Membership, kpj)
+def card_statement(kpj: str, as_of: date, *, card: Membership | None = None) -> CardStatement:
+    """The yearly JHT statement, last contribution and JP position of one card, in five
+    queries; four when the caller passes the card row it already holds (as from
+    owned_card). Raises LookupError for an unknown KPJ."""
     if card is None:
-        raise LookupError(kpj)
+        card = db.session.get(Membership, kpj)
+        if card is None:
+            raise LookupError(kpj)
+    elif card.kpj != kpj:
+        raise ValueError(f"card {card.kpj} is not KPJ {kpj}")
     jht_paid, jp_paid = _paid_by_month([kpj], as_of)
     rates = _rates()
     last = _last_contributions([kpj], as_of).get(kpj)

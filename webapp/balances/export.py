@@ -1,0 +1,52 @@
+"""The JHT statement as a CSV file for spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+
+from webapp.balances.services import CardStatement, YearRow
+from webapp.formatting import LOCALE, tanggal
+
+CSV_HEADER = [
+    "Tahun",
+    "Tingkat pengembangan",
+    "Saldo awal (Rp)",
+    "Iuran (Rp)",
+    "Pengembangan (Rp)",
+    "Saldo akhir (Rp)",
+    "Keterangan",
+]
+
+
+def percent(rate: Decimal) -> str:
+    """6,26% (a JHT rate as published, Indonesian decimal comma).
+    Belongs with the other filters in webapp/formatting.py; kept here until it moves."""
+    return f"{format_decimal(rate, format='#,##0.00', locale=LOCALE)}%"
+
+
+def statement_csv(statement: CardStatement) -> str:
+    """One row per year, money as whole rupiah so a spreadsheet can add it up."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for row in statement.jht.years:
+        writer.writerow([
+            row.year, percent(row.rate), row.opening, row.contributions, row.development,
+            row.closing, note(row, statement),
+        ])
+    return out.getvalue()
+
+
+def note(row: YearRow, statement: CardStatement) -> str:
+    notes = []
+    if row.is_estimate:
+        notes.append(f"estimasi, belum dikreditkan (per {tanggal(statement.as_of)})")
+    if not row.rate_known:
+        notes.append("tidak ada tingkat pengembangan tahun ini atau sebelumnya: 0%")
+    elif row.rate_fallback_from is not None:
+        notes.append(f"memakai tingkat tahun {row.rate_fallback_from}")
+    return "; ".join(notes)
