@@ -1,0 +1,203 @@
+"""The demo explained to people: the logins table (`flask demo logins`, the end of
+`flask demo load`) and webapp/demo/data/README.md. Both are rendered from dataset.py."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from webapp.demo import dataset
+from webapp.demo.dataset import DEWI, DEWI_ACTIVE, Action, CardSpec, Case, PersonSpec
+from webapp.formatting import rupiah, tanggal
+
+if TYPE_CHECKING:
+    from webapp.demo.generate import ContributionRow
+
+
+def display_name(person: PersonSpec) -> str:
+    return person.full_name.title()
+
+
+def login_of(person: PersonSpec) -> str:
+    account = dataset.account_of(person)
+    return account.email if account else dataset.DEWI_EMAIL
+
+
+def case_line(case: Case) -> str:
+    """budi@contoh.id → Tambah KPJ, segmen PU, KPJ 12025568140 → Transaksi berhasil"""
+    if case.action is Action.DAFTAR:
+        what = f"Daftar dengan NIK {case.person.nik}, KPJ {case.kpj}"
+    elif case.action is Action.TAMBAH_KPJ:
+        assert case.segment is not None
+        what = f"Tambah KPJ, segmen {case.segment.value}, KPJ {case.kpj}"
+    else:
+        what = case.action.value
+    return f"{login_of(case.person):<16} → {what} → {case.expected}"
+
+
+def _card_line(card: CardSpec) -> str:
+    return f"{card.kpj} ({card.segment.value}, {card.status.value})"
+
+
+def logins_text() -> str:
+    lines = [f"Akun demo KPJku — kata sandi semua akun: {dataset.PASSWORD}", ""]
+    for account in dataset.ACCOUNTS:
+        cards = ", ".join(_card_line(card) for card in account.linked)
+        name = display_name(account.owner)
+        lines.append(f"  {account.email:<16} {name:<18} KPJ terhubung: {cards}")
+    lines += [
+        "",
+        f"Daftar: {display_name(DEWI)} belum punya akun. Di halaman Daftar isi:",
+        f"  NIK               {DEWI.nik}",
+        f"  Nama lengkap      {DEWI.full_name}",
+        f"  Tanggal lahir     {tanggal(DEWI.birth_date)} ({DEWI.birth_date.isoformat()})",
+        f"  Nama ibu kandung  {DEWI.mother_name}",
+        f"  KPJ aktif         {DEWI_ACTIVE.kpj} ({DEWI_ACTIVE.segment.value})",
+        f"  Email             {dataset.DEWI_EMAIL}; nomor HP dan kata sandi bebas "
+        f"(mis. {dataset.PASSWORD})",
+        "",
+        "Yang bisa dicoba:",
+    ]
+    lines += [f"  {case_line(case)}" for case in dataset.CASES]
+    return "\n".join(lines) + "\n"
+
+
+# --- README ---------------------------------------------------------------------------------
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _people_table() -> list[str]:
+    return _table(
+        ["person", "NIK", "born", "mother", "account", "story"],
+        [
+            [display_name(p), p.nik, f"{p.birth_place} {p.birth_date.isoformat()} ({p.gender})",
+             p.mother_name, _account_cell(p), p.story]
+            for p in dataset.PEOPLE
+        ],
+    )
+
+
+def _account_cell(person: PersonSpec) -> str:
+    account = dataset.account_of(person)
+    return account.email if account else "none (registers in the demo)"
+
+
+def _employer_cell(card: CardSpec) -> str:
+    if card.employer is None:
+        return "–"
+    return f"{card.employer.name} (risk class {card.employer.risk_class})"
+
+
+def _status_cell(card: CardSpec) -> str:
+    if card.status is card.registry_status:
+        return card.status.value
+    return f"{card.registry_status.value} → {card.status.value} (set by the loader)"
+
+
+def _linked_to(card: CardSpec) -> str:
+    account = next((a for a in dataset.ACCOUNTS if card in a.linked), None)
+    return account.email if account else "–"
+
+
+def _wage_cell(rows: list[ContributionRow]) -> str:
+    if not rows:
+        return "no contributions (balance paid out / moved)"
+    return f"{len(rows)} months, {rupiah(rows[0].wage)} → {rupiah(rows[-1].wage)}"
+
+
+def _cards_table(contributions: list[ContributionRow]) -> list[str]:
+    by_card: dict[str, list[ContributionRow]] = {}
+    for row in contributions:
+        by_card.setdefault(row.kpj, []).append(row)
+    return _table(
+        ["KPJ", "owner", "segment", "employer", "period", "status", "linked to",
+         "contributions, wage", "note"],
+        [
+            [c.kpj, display_name(c.owner), c.segment.value, _employer_cell(c),
+             f"{c.registered_on.isoformat()} – {c.ended_on.isoformat() if c.ended_on else ''}",
+             _status_cell(c), _linked_to(c), _wage_cell(by_card.get(c.kpj, [])), c.note]
+            for c in dataset.CARDS
+        ],
+    )
+
+
+def _rates_table() -> list[str]:
+    return _table(
+        ["year", "rate %", "source"],
+        [
+            [str(year), str(rate),
+             "published" if year in dataset.PUBLISHED_JHT_RATES else "illustrative (made up)"]
+            for year, rate in dataset.jht_rates().items()
+        ],
+    )
+
+
+def _late_payments(contributions: list[ContributionRow]) -> int:
+    late = Counter(
+        (row.paid_on.year * 12 + row.paid_on.month) - (row.period.year * 12 + row.period.month) > 1
+        for row in contributions
+    )
+    return late[True]
+
+
+def readme_text(contributions: list[ContributionRow]) -> str:
+    lines = [
+        "# The KPJku demo dataset",
+        "",
+        "Generated by `webapp/demo/generate.py` from `webapp/demo/dataset.py`; do not edit by",
+        "hand. Change dataset.py, then run `flask --app wsgi demo generate` (a test fails when",
+        "these files and the generator disagree). `flask --app wsgi demo load` imports the CSV",
+        "files through the registry import, then adds what the registry cannot carry: the",
+        "closed statuses (DIKLAIM, DIGABUNG), the accounts and their linked cards. `make run`",
+        "does that on an empty database.",
+        "",
+        "Every name, NIK, KPJ, NPP and company is invented.",
+        "",
+        f"Rows: population {len(dataset.PEOPLE)}, employers {len(dataset.EMPLOYERS)}, "
+        f"memberships {len(dataset.CARDS)}, contributions {len(contributions)}, "
+        f"jht_rates {len(dataset.jht_rates())}.",
+        "",
+        "## Logins and cases",
+        "",
+        "```",
+        logins_text().rstrip("\n"),
+        "```",
+        "",
+        "## People",
+        "",
+        *_people_table(),
+        "",
+        "## Cards",
+        "",
+        "Card biodata is the population record typed in mixed case, except where noted.",
+        "",
+        *_cards_table(contributions),
+        "",
+        "## Money",
+        "",
+        f"Monthly contributions up to {dataset.LAST_PERIOD.strftime('%Y-%m')}, computed with",
+        "`webapp.rules`: PU with `pu_contribution` and the employer's risk class; JAKON the",
+        "same, per project month (a simplification); BPU and PMI with `bpu_contribution` on",
+        "the declared income, JHT included. Wages rise every January by a random few percent",
+        "and are whole rupiah (lower-paid wages stay near the regional minimum wage). Payment",
+        "is on a working day between the 10th and 15th of the next month, except for",
+        f"{_late_payments(contributions)} payments that are one or two months late.",
+        "",
+        "Cards closed before the portal existed (DIKLAIM, DIGABUNG) carry no contributions:",
+        "their balance was paid out or moved, and the portal has no ledger rows for that.",
+        "",
+        "## JHT return rates",
+        "",
+        "Only the published rates are real. The others fill every year from the first",
+        "contribution through 2025 with a plausible figure so the statement can be computed.",
+        "There is no rate for 2026: the current year falls back to 2025's rate (DESIGN §5).",
+        "",
+        *_rates_table(),
+        "",
+    ]
+    return "\n".join(lines)
