@@ -60,10 +60,11 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
         create_app("production")
 
 
-def test_production_cookies_are_secure(monkeypatch):
-    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 32)
-    app = create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
-    assert app.config["SESSION_COOKIE_SECURE"] is True
+def test_production_cookies_are_secure_and_limits_shared():
+    # Checked on the class: building a second app would rebind the shared limiter.
+    assert ProductionConfig.SESSION_COOKIE_SECURE is True
+    assert ProductionConfig.REMEMBER_COOKIE_SECURE is True
+    assert ProductionConfig.RATELIMIT_STORAGE_URI.startswith("redis://")
 
 
 def test_manifest_and_service_worker_are_served_from_the_root(client):
