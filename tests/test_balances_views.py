@@ -66,9 +66,10 @@ def test_owner_sees_card_and_statement(client, logged_in):
         "Penerima Upah (PU)", "PT Sinar Harapan", "badge--aktif", "1 September 2015 – sekarang",
         "Juli 2020", "10 Juli 2020", "Rp 5.000.000",  # last contribution
         "Rp 1.424.471",  # credited balance
-        "Estimasi pengembangan 2020: Rp 39.250",
+        "Estimasi pengembangan 2020: <span class=\"amount\">Rp 39.250</span>",
         "1.224.471", "1.463.721", "46.229",  # statement rows
-        "7,19%*", "dipakai tingkat tahun 2016 (7,19%)",
+        "7,19%*", "2017: tingkat tahun itu belum tersedia; dipakai tingkat tahun 2016 (7,19%)",
+        "2020: tingkat tahun itu belum tersedia; dipakai tingkat tahun 2019 (6,08%)",
         "2015: belum ada tingkat pengembangan", "sampai akhir Juni 2020",
         "Belum ada iuran JP",
     ]:
