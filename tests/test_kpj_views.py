@@ -217,3 +217,18 @@ def test_riwayat_shows_only_the_users_own_transactions(app, client, budi):
 
     AuthActions(second).login("lain@contoh.id")
     assert "99999999999" not in second.get("/riwayat").get_data(as_text=True)
+
+
+def test_temukan_explains_closed_cards_instead_of_offering_them(client, budi):
+    factories.membership(budi.person, status="DIKLAIM")
+    db.session.commit()
+    html = client.get("/pengaturan/temukan-kpj").get_data(as_text=True)
+    assert "sudah diklaim" in html
+    assert 'name="ref"' not in html
+
+
+def test_wrong_segment_toast_links_to_the_right_segment(client, budi):
+    jakon = factories.membership(budi.person, segment="JAKON", status="NONAKTIF")
+    db.session.commit()
+    html = send(client, jakon.kpj, htmx=True).get_data(as_text=True)
+    assert 'href="/pengaturan/tambah-kpj?segmen=JAKON"' in html.split("hx-swap-oob")[1]

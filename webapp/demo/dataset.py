@@ -94,6 +94,11 @@ class Action(enum.StrEnum):
     TAMBAH_KPJ = "Tambah KPJ"
     KLAIM_JHT = "Klaim JHT"
 
+    @property
+    def in_portal(self) -> bool:
+        """Klaim JHT has its demo data (DESIGN §6) but no page yet, so it is not offered."""
+        return self is not Action.KLAIM_JHT
+
 
 class Outcome(enum.StrEnum):
     """The outcome a case demonstrates. The Tambah KPJ ones carry the names of

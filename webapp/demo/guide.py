@@ -58,7 +58,7 @@ def logins_text() -> str:
         "",
         "Yang bisa dicoba:",
     ]
-    lines += [f"  {case_line(case)}" for case in dataset.CASES]
+    lines += [f"  {case_line(case)}" for case in dataset.CASES if case.action.in_portal]
     return "\n".join(lines) + "\n"
 
 

@@ -31,6 +31,7 @@ class Notice:
     title: str
     text: str
     steps: list[str] = field(default_factory=list)
+    segment_to_choose: Segment | None = None  # the next step, when it is another segment
 
 
 def describe(transaction: Transaction) -> Notice:
@@ -66,6 +67,7 @@ def describe(transaction: Transaction) -> Notice:
                 "Segmen tidak sesuai",
                 f"KPJ {number} terdaftar di segmen {SEGMENT_LABELS[card_segment]}. "
                 f"Pilih segmen {card_segment.value}, lalu kirim lagi.",
+                segment_to_choose=card_segment,
             )
         case Outcome.CLOSED:
             return Notice(

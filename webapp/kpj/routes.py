@@ -12,7 +12,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from webapp import htmx
 from webapp.extensions import client_address, limiter
 from webapp.kpj import bp
-from webapp.kpj.messages import describe
+from webapp.kpj.messages import CLOSED_REASONS, describe
 from webapp.kpj.services import (
     AddRequest,
     AddResult,
@@ -74,7 +74,11 @@ def _chosen_segment(value: str | None) -> Segment | None:
 
 def _announce(result: AddResult) -> None:
     notice = describe(result.transaction)
-    toast(notice.level, notice.title, notice.text, steps=notice.steps)
+    link = None
+    if notice.segment_to_choose:
+        segment = notice.segment_to_choose.value
+        link = (f"Pilih segmen {segment}", url_for("kpj.tambah", segmen=segment))
+    toast(notice.level, notice.title, notice.text, steps=notice.steps, link=link)
 
 
 @bp.get("/pengaturan/tambah-kpj")
@@ -139,9 +143,7 @@ def card_reference(kpj: str, segment: str) -> str:
 @bp.get("/pengaturan/temukan-kpj")
 @login_required
 def temukan():
-    return render_template(
-        "kpj/temukan.html", found=unlinked_cards(current_user), reference=card_reference
-    )
+    return render_template("kpj/temukan.html", **_found())
 
 
 @bp.post("/pengaturan/temukan-kpj")
@@ -157,6 +159,12 @@ def temukan_tambah():
     _announce(add_kpj(current_user, AddRequest(kpj=kpj, segment=Segment(segment))))
     if not htmx.is_htmx():
         return redirect(url_for("kpj.temukan"), 303)
-    return render_template(
-        "kpj/_found.html", found=unlinked_cards(current_user), reference=card_reference
-    ) + render_template("_toast_oob.html")
+    return render_template("kpj/_found.html", **_found()) + render_template("_toast_oob.html")
+
+
+def _found() -> dict:
+    return {
+        "found": unlinked_cards(current_user),
+        "reference": card_reference,
+        "closed_reasons": CLOSED_REASONS,
+    }
