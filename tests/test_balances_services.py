@@ -304,3 +304,14 @@ def test_180_months_decides_pension_or_lump_sum(app, months, pension):
     else:
         # 1% × 180/12 × 5.000.000 = 750.000
         assert jp.pension.amount == pension and jp.lump_sum is None
+
+
+def test_statement_of_a_card_row_already_held(app):
+    card, other = f.membership(f.person()), f.membership(f.person())
+    db.session.commit()
+    kpj = card.kpj  # reloads the expired row before counting
+    with count_queries() as queries:
+        statement = services.card_statement(kpj, AS_OF, card=card)
+    assert statement.card is card and queries.count == 4
+    with pytest.raises(ValueError):
+        services.card_statement(kpj, AS_OF, card=other)

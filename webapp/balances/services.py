@@ -227,13 +227,10 @@ def pension_start(birth_date: date) -> tuple[date, int]:
 
 
 def _birthday(birth_date: date, year: int) -> date:
-    # Someone born on 29 February has the birthday on 28 February in other years.
-    if birth_date.month == 2 and birth_date.day == 29:
-        try:
-            return birth_date.replace(year=year)
-        except ValueError:
-            return date(year, 2, 28)
-    return birth_date.replace(year=year)
+    try:
+        return birth_date.replace(year=year)
+    except ValueError:  # born on 29 February: 28 February in a common year
+        return date(year, 2, 28)
 
 
 def _months_between(start: date, end: date) -> int:
@@ -266,6 +263,10 @@ class JpWages:
 
 
 def jp_position(card: Membership, wages: JpWages, jp_ledger: Ledger, as_of: date) -> JpPosition:
+    """DESIGN §5: a monthly pension from 180 months at the pension date, else a lump sum
+    of the JP contributions with returns (developed like JHT, accrued to as_of). The
+    pension is clamped to the bounds of the pension year, or of as_of's year when that
+    is earlier, since wages are not projected either: the estimate is in today's rupiah."""
     pension_date, pension_age = pension_start(card.birth_date)
     months = wages.months
     capped_total, caps_estimated = wages.capped_total()
