@@ -166,7 +166,7 @@ def test_print_page(client, logged_in):
 
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert 'href="/static/css/print.css"' in html
+    assert 'href="/static/css/statement.css"' in html
     assert 'src="/static/js/print.js"' in html
     assert "data-print" in html and "Simpan sebagai PDF" in html
     assert "Budi Santoso" in html and "Rp 1.424.471" in html
@@ -176,7 +176,7 @@ def test_print_page(client, logged_in):
 
 
 def test_print_assets_are_served(client):
-    with client.get("/static/css/print.css") as css, client.get("/static/js/print.js") as js:
+    with client.get("/static/css/statement.css") as css, client.get("/static/js/print.js") as js:
         assert css.status_code == js.status_code == 200
         assert "@media print" in css.get_data(as_text=True)
         assert "addEventListener" in js.get_data(as_text=True)

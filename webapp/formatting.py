@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -21,6 +22,11 @@ def rupiah(amount: int) -> str:
 
 def number(value: int) -> str:
     return format_decimal(int(value), format="#,##0", locale=LOCALE)
+
+
+def persen(rate: Decimal) -> str:
+    """6,26% (a JHT rate as published, with the Indonesian decimal comma)."""
+    return f"{format_decimal(rate, format='#,##0.00', locale=LOCALE)}%"
 
 
 def tanggal(value: date | None) -> str:
@@ -64,6 +70,7 @@ def init_app(app: Flask) -> None:
     for name, func in {
         "rupiah": rupiah,
         "angka": number,
+        "persen": persen,
         "tanggal": tanggal,
         "periode": periode,
         "waktu": waktu,

@@ -53,22 +53,7 @@ class Figure:
 def jp_wage_cap(year: int) -> Figure:
     """The JP wage cap for a year. Between two published years the cap grows
     geometrically; after the last one it keeps the last published growth rate."""
-    if year in PUBLISHED_JP_WAGE_CAPS:
-        return Figure(PUBLISHED_JP_WAGE_CAPS[year], estimated=False)
-    years = sorted(PUBLISHED_JP_WAGE_CAPS)
-    if year < years[0]:
-        return Figure(PUBLISHED_JP_WAGE_CAPS[years[0]], estimated=True)
-    before = max(y for y in years if y < year)
-    after = [y for y in years if y > year]
-    if after:
-        start, end = PUBLISHED_JP_WAGE_CAPS[before], PUBLISHED_JP_WAGE_CAPS[after[0]]
-        share = (year - before) / (after[0] - before)
-        return Figure(round(start * (end / start) ** share), estimated=True)
-    last, previous = years[-1], years[-2]
-    yearly = (PUBLISHED_JP_WAGE_CAPS[last] / PUBLISHED_JP_WAGE_CAPS[previous]) ** (
-        1 / (last - previous)
-    )
-    return Figure(round(PUBLISHED_JP_WAGE_CAPS[last] * yearly ** (year - last)), estimated=True)
+    return _yearly_figure(PUBLISHED_JP_WAGE_CAPS, year, _yearly_growth(PUBLISHED_JP_WAGE_CAPS))
 
 
 def pu_contribution(wage: int, period: date, risk_class: int) -> dict[str, int]:
@@ -140,8 +125,8 @@ def _yearly_growth(published: dict[int, int]) -> float:
 
 
 def _yearly_figure(published: dict[int, int], year: int, growth: float) -> Figure:
-    """A published figure, or one derived the way jp_wage_cap derives caps: the first
-    published value before it, geometric between published years, `growth` after."""
+    """A published figure, or a derived one: the first published value before the first
+    year, geometric between published years, `growth` a year after the last."""
     if year in published:
         return Figure(published[year], estimated=False)
     years = sorted(published)

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
-
-from babel.numbers import format_decimal
 
 from webapp.balances.services import CardStatement, YearRow
-from webapp.formatting import LOCALE, tanggal
+from webapp.formatting import persen, tanggal
 
 CSV_HEADER = [
     "Tahun",
@@ -22,12 +19,6 @@ CSV_HEADER = [
 ]
 
 
-def percent(rate: Decimal) -> str:
-    """6,26% (a JHT rate as published, Indonesian decimal comma).
-    Belongs with the other filters in webapp/formatting.py; kept here until it moves."""
-    return f"{format_decimal(rate, format='#,##0.00', locale=LOCALE)}%"
-
-
 def statement_csv(statement: CardStatement) -> str:
     """One row per year, money as whole rupiah so a spreadsheet can add it up."""
     out = io.StringIO()
@@ -35,7 +26,7 @@ def statement_csv(statement: CardStatement) -> str:
     writer.writerow(CSV_HEADER)
     for row in statement.jht.years:
         writer.writerow([
-            row.year, percent(row.rate), row.opening, row.contributions, row.development,
+            row.year, persen(row.rate), row.opening, row.contributions, row.development,
             row.closing, note(row, statement),
         ])
     return out.getvalue()

@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 from webapp.balances import bp, export, services
 from webapp.balances.services import CardStatement
 
-bp.add_app_template_filter(export.percent, "persen")
 
 
 @bp.get("/kartu/<kpj>")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import current_app, render_template, request, send_from_directory
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from webapp.balances.services import jht_summaries
+from webapp.balances.services import jht_summaries, today
 from webapp.extensions import db
 from webapp.kpj.messages import describe
 from webapp.kpj.services import linked_cards
@@ -23,7 +21,7 @@ def beranda():
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
     cards = linked_cards(current_user)
-    summaries = jht_summaries([card.kpj for card in cards], date.today())
+    summaries = jht_summaries([card.kpj for card in cards], today())
     total = sum(summary.balance for summary in summaries.values())
     return render_template("main/beranda.html", cards=cards, summaries=summaries, total=total)
 
