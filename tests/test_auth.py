@@ -103,22 +103,26 @@ def test_identity_must_match_the_population_record(client, dewi, overrides):
     assert db.session.scalar(sa.select(sa.func.count(Account.id))) == 0
 
 
-def test_an_inactive_card_cannot_open_an_account(client, dewi):
+@pytest.mark.parametrize(
+    ("card_of", "message"),
+    [
+        (lambda dewi: factories.membership(dewi, status="NONAKTIF"), "masih AKTIF"),
+        (lambda dewi: factories.membership(factories.person()), "KPJ tidak ditemukan atas NIK Anda"),
+        (
+            lambda dewi: factories.membership(dewi, mother_name="SRI WAHYUNINGSIH"),
+            "berbeda dengan data kependudukan pada: Nama Ibu Kandung",
+        ),
+    ],
+    ids=["inactive", "someone-elses", "biodata-differs"],
+)
+def test_the_first_card_must_be_an_active_matching_card_of_the_nik(client, dewi, card_of, message):
     person, _ = dewi
-    old = factories.membership(person, status="NONAKTIF")
+    card = card_of(person)
     db.session.commit()
-    response = post_register(client, registration_form(person, old))
+    response = post_register(client, registration_form(person, card))
     assert response.status_code == 422
-    assert "masih AKTIF" in response.get_data(as_text=True)
-
-
-def test_someone_elses_card_gets_the_generic_answer(client, dewi):
-    person, _ = dewi
-    stranger_card = factories.membership(factories.person())
-    db.session.commit()
-    response = post_register(client, registration_form(person, stranger_card))
-    assert response.status_code == 422
-    assert "KPJ tidak ditemukan atas NIK Anda" in response.get_data(as_text=True)
+    assert message in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Account.id))) == 0
 
 
 def test_a_taken_email_and_a_taken_nik_get_the_same_answer(client, dewi):
