@@ -315,3 +315,27 @@ def test_statement_of_a_card_row_already_held(app):
     assert statement.card is card and queries.count == 4
     with pytest.raises(ValueError):
         services.card_statement(kpj, AS_OF, card=other)
+
+
+def test_a_registry_import_updates_the_balance(worked_card, tmp_path):
+    """The balance is read from the ledger, so an import (a new month, a corrected amount)
+    shows at once."""
+    from webapp.registry.services import import_directory
+
+    before = services.jht_summaries([worked_card.kpj], AS_OF)[worked_card.kpj].balance
+    header = "kpj,period,wage,jht,jp,jkk,jkm,jkp,paid_on\n"
+    (tmp_path / "contributions.csv").write_text(
+        header
+        + f"{worked_card.kpj},2020-03,5000000,50000,0,0,0,0,2020-04-10\n"
+        # The 2016-12 amount corrected from 200.000 to 210.000.
+        + f"{worked_card.kpj},2016-12,5000000,210000,0,0,0,0,2016-12-05\n"
+    )
+    assert import_directory(tmp_path).ok
+    db.session.expire_all()
+    after = services.jht_summaries([worked_card.kpj], AS_OF)[worked_card.kpj].balance
+    # +50.000 in 2020, +10.000 in 2016 with its December development (0/12) and the
+    # returns it earns in 2017–2019: floor effects aside, strictly more than +60.000.
+    assert after > before + 60_000
+    statement = services.card_statement(worked_card.kpj, AS_OF)
+    assert statement.jht.balance == after
+    assert next(r for r in statement.jht.years if r.year == 2016).contributions == 410_000
