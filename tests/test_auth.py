@@ -64,6 +64,7 @@ def test_registration_creates_the_account_links_the_card_and_logs_in(client, dew
     ("field", "value", "message"),
     [
         ("nik", "12345", "NIK harus 16 angka"),
+        ("nik", "３１７１０１２３０１９００００１", "NIK harus 16 angka"),  # full-width digits
         ("full_name", "", "Nama lengkap wajib diisi"),
         ("birth_date", "31-12-1990", "tanggal lahir yang benar"),
         ("birth_date", "2999-01-01", "sebelum hari ini"),
@@ -255,3 +256,11 @@ def test_password_change_errors(client, auth, member, current, new, confirm, mes
     )
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
+
+
+def test_the_database_refuses_an_account_without_a_population_record(app):
+    # Foreign keys hold on SQLite too (PRAGMA foreign_keys on every connection).
+    db.session.add(Account(nik="3171010101900009", email="x@contoh.id", phone="0812345678", password_hash="x"))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()

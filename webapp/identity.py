@@ -8,8 +8,9 @@ from datetime import date
 
 from webapp.models import Membership, Person
 
-NIK_PATTERN = re.compile(r"^\d{16}$")
-KPJ_PATTERN = re.compile(r"^\d{11}$")
+# ASCII digits only, matched whole (use fullmatch): \d would accept other scripts' digits.
+NIK_PATTERN = re.compile(r"[0-9]{16}")
+KPJ_PATTERN = re.compile(r"[0-9]{11}")
 _NOT_LETTER = re.compile(r"[^A-Z ]+")
 _SPACES = re.compile(r"\s+")
 

@@ -23,8 +23,8 @@ from webapp.identity import (
 )
 from webapp.models import Account, KpjStatus, Membership, Person, utcnow
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE_PATTERN = re.compile(r"^(\+62|62|0)8\d{7,12}$")
+EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+PHONE_PATTERN = re.compile(r"(\+62|62|0)8[0-9]{7,12}")
 MIN_PASSWORD_LENGTH = 8
 
 IDENTITY_MISMATCH = (
@@ -69,7 +69,7 @@ def parse_registration(form: dict[str, str]) -> Registration | Errors:
     value["kpj"] = re.sub(r"[\s.\-]", "", value["kpj"])
     value["phone"] = re.sub(r"[\s\-]", "", value["phone"])
     errors: Errors = {}
-    if not NIK_PATTERN.match(value["nik"]):
+    if not NIK_PATTERN.fullmatch(value["nik"]):
         errors["nik"] = "NIK harus 16 angka, sesuai KTP."
     for key, label in (("full_name", "Nama lengkap"), ("mother_name", "Nama ibu kandung")):
         if not value[key]:
@@ -81,7 +81,7 @@ def parse_registration(form: dict[str, str]) -> Registration | Errors:
         errors["birth_date"] = "Isi tanggal lahir yang benar."
     elif birth >= date.today():
         errors["birth_date"] = "Tanggal lahir harus sebelum hari ini."
-    if not KPJ_PATTERN.match(value["kpj"]):
+    if not KPJ_PATTERN.fullmatch(value["kpj"]):
         errors["kpj"] = "Nomor KPJ harus 11 angka, tertera di kartu peserta."
     errors.update(_contact_errors(value["email"], value["phone"]))
     errors.update(password_errors(value["password"], form.get("password_confirm") or ""))
@@ -100,9 +100,9 @@ def _parse_date(text: str) -> date | None:
 
 def _contact_errors(email: str, phone: str) -> Errors:
     errors = {}
-    if not EMAIL_PATTERN.match(email) or len(email) > 254:
+    if not EMAIL_PATTERN.fullmatch(email) or len(email) > 254:
         errors["email"] = "Isi alamat email yang benar, misalnya nama@contoh.id."
-    if not PHONE_PATTERN.match(phone):
+    if not PHONE_PATTERN.fullmatch(phone):
         errors["phone"] = "Isi nomor HP yang benar, misalnya 081234567890."
     return errors
 

@@ -70,7 +70,7 @@ def parse_add_request(kpj: str | None, segment: str | None) -> AddRequest | dict
     number = _SEPARATORS.sub("", kpj or "")
     if not number:
         errors["kpj"] = "Isi nomor KPJ (11 angka, tertera di kartu peserta)."
-    elif not KPJ_PATTERN.match(number):
+    elif not KPJ_PATTERN.fullmatch(number):
         errors["kpj"] = f"Nomor KPJ harus 11 angka; yang Anda isi {_describe_length(number)}."
     if errors:
         return errors
@@ -78,7 +78,7 @@ def parse_add_request(kpj: str | None, segment: str | None) -> AddRequest | dict
 
 
 def _describe_length(number: str) -> str:
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):
         return "berisi selain angka"
     return f"{len(number)} angka"
 
