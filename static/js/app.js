@@ -32,3 +32,34 @@ function scheduleDismissal(root) {
 }
 scheduleDismissal(document);
 document.body.addEventListener("htmx:oobAfterSwap", function () { scheduleDismissal(document); });
+
+// On a slow or broken connection htmx gets no answer at all: say so instead of doing nothing.
+function showToast(level, title, text) {
+  var region = document.getElementById("toasts");
+  if (!region) return;
+  var toast = document.createElement("div");
+  toast.className = "toast toast--" + level;
+  toast.setAttribute("role", "alert");
+  [["p", "toast__title", title], ["p", "toast__text", text]].forEach(function (part) {
+    var node = document.createElement(part[0]);
+    node.className = part[1];
+    node.textContent = part[2];
+    toast.appendChild(node);
+  });
+  var ok = document.createElement("button");
+  ok.type = "button";
+  ok.className = "toast__ok";
+  ok.setAttribute("data-dismiss", "");
+  ok.textContent = "OK";
+  toast.appendChild(ok);
+  region.prepend(toast);
+}
+document.body.addEventListener("htmx:sendError", function () {
+  showToast("error", "Tidak ada koneksi", "Permintaan belum terkirim. Periksa sinyal Anda lalu coba lagi.");
+});
+document.body.addEventListener("htmx:timeout", function () {
+  showToast("error", "Koneksi lambat", "Server belum menjawab. Coba lagi sebentar lagi; permintaan yang sama tidak akan tercatat dua kali.");
+});
+document.body.addEventListener("htmx:responseError", function () {
+  showToast("error", "Terjadi kesalahan pada sistem", "Permintaan Anda belum diproses. Silakan coba lagi.");
+});

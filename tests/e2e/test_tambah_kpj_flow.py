@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from tests import factories
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import PHONE, screenshot
 from webapp.extensions import db
 
 pytestmark = pytest.mark.e2e
@@ -85,3 +85,52 @@ def test_register_login_and_add_an_old_card(page, dewi):
     assert old.kpj in page.locator("#kpj-list").inner_text()
     screenshot(page, "06-profil-kartu-baru")
     assert errors == []
+
+
+@pytest.fixture
+def budi(app):
+    person = factories.person(full_name="BUDI SANTOSO")
+    factories.account(person, factories.membership(person), email="budi@contoh.id")
+    old = factories.membership(person, status="NONAKTIF")
+    db.session.commit()
+    return old
+
+
+def log_in(page, email="budi@contoh.id", password=factories.PASSWORD):
+    page.goto("/masuk")
+    page.fill("#f-email", email)
+    page.fill("#f-password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+
+
+def test_a_lost_connection_says_so_and_a_retry_works(page, budi):
+    log_in(page)
+    page.goto("/pengaturan/tambah-kpj?segmen=PU")
+    page.fill("#f-kpj", budi.kpj)
+    page.context.set_offline(True)
+    page.click("button:has-text('KIRIM')")
+    page.locator(".toast--error").wait_for()
+    assert "Tidak ada koneksi" in page.locator(".toast--error").inner_text()
+    page.context.set_offline(False)
+    page.click("button:has-text('KIRIM')")
+    page.locator(".toast--success").wait_for()
+    assert budi.kpj in page.locator("#kpj-list").inner_text()
+
+
+def test_without_javascript_the_same_form_works_by_full_page(browser, live_server, budi):
+    context = browser.new_context(viewport=PHONE, base_url=live_server, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        log_in(page)
+        page.goto("/pengaturan/tambah-kpj")
+        page.click(".segment >> text=PU")
+        page.wait_for_url("**/pengaturan/tambah-kpj?segmen=PU")
+        page.fill("#f-kpj", budi.kpj)
+        page.click("button:has-text('KIRIM')")
+        page.wait_for_url("**/pengaturan/tambah-kpj?segmen=PU")
+        assert "Transaksi berhasil" in page.locator("#toasts").inner_text()
+        assert budi.kpj in page.locator("#kpj-list").inner_text()
+        screenshot(page, "07-tanpa-javascript")
+    finally:
+        context.close()
