@@ -45,6 +45,10 @@ class Config:
     ADD_KPJ_LIMIT_PER_IP = "30 per hour"
     REGISTER_LIMIT = "10 per hour"
 
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted; the rate
+    # limits per address need the client's address, not the proxy's.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60 * 24 * 7
     MAX_CONTENT_LENGTH = 64 * 1024
 

@@ -100,3 +100,20 @@ def test_beranda_runs_a_fixed_number_of_queries_for_five_cards(app, client, memb
         response = client.get("/")
     assert response.status_code == 200
     assert queries.count <= 6, queries.statements
+
+
+
+@pytest.mark.parametrize(("hops", "seen"), [(0, "10.0.0.1"), (1, "203.0.113.9")])
+def test_the_client_address_comes_from_trusted_proxies_only(hops, seen):
+    from flask import Flask, request
+
+    from webapp import trust_proxies
+
+    bare = Flask(__name__)
+    bare.config["TRUSTED_PROXIES"] = hops
+    bare.get("/")(lambda: request.remote_addr)
+    trust_proxies(bare)
+    response = bare.test_client().get(
+        "/", environ_base={"REMOTE_ADDR": "10.0.0.1"}, headers={"X-Forwarded-For": "203.0.113.9"}
+    )
+    assert response.get_data(as_text=True) == seen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR
 
@@ -21,6 +22,7 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     app.config.from_object(config_class)
     app.config.update(overrides)
     INSTANCE_DIR.mkdir(exist_ok=True)
+    trust_proxies(app)
 
     from webapp import errors, formatting, security
     from webapp.extensions import csrf, db, limiter, login_manager, migrate
@@ -43,3 +45,10 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     registry.init_app(app)
     demo.init_app(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client's address and scheme from TRUSTED_PROXIES reverse proxies."""
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
