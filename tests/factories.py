@@ -77,6 +77,16 @@ def membership(owner: Person, **overrides) -> Membership:
     return row
 
 
+def newcomer() -> tuple[Person, Membership]:
+    """Dewi: a participant with an AKTIF JAKON card and no account yet (committed)."""
+    dewi = person(
+        full_name="DEWI LESTARI", mother_name="SRI WAHYUNI", gender="P", birth_date=date(1992, 4, 9)
+    )
+    card = membership(dewi, segment="JAKON")
+    db.session.commit()
+    return dewi, card
+
+
 @lru_cache(maxsize=1)
 def _password_hash() -> str:
     return generate_password_hash(PASSWORD)

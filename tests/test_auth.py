@@ -16,13 +16,7 @@ GOOD_PASSWORD = "sandiBaru2026"
 
 @pytest.fixture
 def dewi(app):
-    """A participant with an AKTIF card and no account yet."""
-    person = factories.person(
-        full_name="DEWI LESTARI", mother_name="SRI WAHYUNI", gender="P", birth_date=date(1992, 4, 9)
-    )
-    card = factories.membership(person, segment="JAKON")
-    db.session.commit()
-    return person, card
+    return factories.newcomer()
 
 
 def registration_form(person, card, **overrides):

@@ -1,6 +1,5 @@
 """register → login → Profil → Pengaturan → Tambah KPJ in real Chromium at 390×844."""
 
-from datetime import date
 
 import pytest
 
@@ -15,10 +14,7 @@ PASSWORD = "sandiDewi2026"
 
 @pytest.fixture
 def dewi(app):
-    person = factories.person(
-        full_name="DEWI LESTARI", mother_name="SRI WAHYUNI", gender="P", birth_date=date(1992, 4, 9)
-    )
-    active = factories.membership(person, segment="JAKON")
+    person, active = factories.newcomer()
     old = factories.membership(person, segment="PU", status="NONAKTIF")
     db.session.commit()
     return person, active, old
