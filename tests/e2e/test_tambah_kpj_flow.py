@@ -1,6 +1,5 @@
 """register → login → Profil → Pengaturan → Tambah KPJ in real Chromium at 390×844."""
 
-
 import pytest
 
 from tests import factories
