@@ -31,7 +31,7 @@ def missing_service(reason: str) -> None:
     """Skip on a laptop; fail in CI, where every service must be there."""
     if REQUIRE_SERVICES:
         pytest.fail(f"{reason} (KPJKU_REQUIRE_SERVICES=1)", pytrace=False)
-    pytest.skip(reason)
+    pytest.skip(reason)  # the reason names the missing PostgreSQL or Chromium
 
 
 @pytest.fixture(scope="session")
