@@ -1,6 +1,5 @@
 """Unbound extension singletons; create_app() binds them with init_app()."""
 
-from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -32,10 +31,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-
-
-def client_address() -> str:
-    return request.remote_addr or "unknown"
 
 
 @event.listens_for(Engine, "connect")

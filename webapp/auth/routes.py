@@ -15,18 +15,18 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_LIMIT"]
 
 
+def _refused(response) -> bool:
+    """Only refused attempts count against the limits: a user who gets in pays nothing."""
+    return response.status_code != 303
+
+
 def _login_email_key() -> str:
     return "login-email:" + services.normalise_email(request.form.get("email", ""))
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 303)
-@limiter.limit(
-    _login_limit,
-    key_func=_login_email_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code != 303,
-)
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_refused)
+@limiter.limit(_login_limit, key_func=_login_email_key, methods=["POST"], deduct_when=_refused)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.beranda"))
@@ -52,11 +52,7 @@ def logout():
 
 
 @bp.route("/daftar", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["REGISTER_LIMIT"],
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code != 303,
-)
+@limiter.limit(lambda: current_app.config["REGISTER_LIMIT"], methods=["POST"], deduct_when=_refused)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.beranda"))
@@ -66,7 +62,8 @@ def register():
     parsed = services.parse_registration(form)
     result = parsed if isinstance(parsed, dict) else services.register(parsed)
     if isinstance(result, dict):
-        form.pop("password", None), form.pop("password_confirm", None)
+        for secret in ("password", "password_confirm"):
+            form.pop(secret, None)  # never echoed back into the page
         return render_template("auth/register.html", form=form, errors=result), 422
     login_user(result.account)
     toast("success", "Pendaftaran berhasil", "Akun Anda sudah dibuat dan KPJ Anda sudah terhubung.")

@@ -11,7 +11,6 @@ from webapp.balances import bp, export, services
 from webapp.balances.services import CardStatement
 
 
-
 @bp.get("/kartu/<kpj>")
 @login_required
 def kartu(kpj: str):

@@ -318,21 +318,26 @@ class CardStatement:
     card: Membership
     as_of: date
     jht: Ledger
-    last_period: date | None
-    last_paid_on: date | None
-    last_wage: int | None
+    summary: JhtSummary
     jp: JpPosition
+
+    @property
+    def last_period(self) -> date | None:
+        return self.summary.last_period
+
+    @property
+    def last_paid_on(self) -> date | None:
+        return self.summary.last_paid_on
+
+    @property
+    def last_wage(self) -> int | None:
+        return self.summary.last_wage
 
     @property
     def accrued_through(self) -> date | None:
         """The last full month of this year the estimate covers (None in January)."""
         months = self.as_of.month - 1
         return date(self.as_of.year, months, 1) if months else None
-
-    @property
-    def summary(self) -> JhtSummary:
-        return JhtSummary(self.jht.balance, self.jht.accrued_estimate, self.last_period,
-                          self.last_paid_on, self.last_wage)
 
 
 def owned_card(account_id: int, kpj: str) -> Membership | None:
@@ -359,15 +364,13 @@ def card_statement(kpj: str, as_of: date, *, card: Membership | None = None) -> 
         raise ValueError(f"card {card.kpj} is not KPJ {kpj}")
     jht_paid, jp_paid = _paid_by_month([kpj], as_of)
     rates = _rates()
-    last = _last_contributions([kpj], as_of).get(kpj)
+    jht = ledger(jht_paid.get(kpj, {}), rates, as_of)
     jp_ledger = ledger(jp_paid.get(kpj, {}), rates, as_of)
     return CardStatement(
         card=card,
         as_of=as_of,
-        jht=ledger(jht_paid.get(kpj, {}), rates, as_of),
-        last_period=last.period if last else None,
-        last_paid_on=last.paid_on if last else None,
-        last_wage=last.wage if last else None,
+        jht=jht,
+        summary=_summary(jht, _last_contributions([kpj], as_of).get(kpj)),
         jp=jp_position(card, _jp_wages(kpj, as_of), jp_ledger, as_of),
     )
 

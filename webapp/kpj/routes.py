@@ -6,11 +6,12 @@ and the card list out of band; without JavaScript the same forms do a full round
 from __future__ import annotations
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from webapp import htmx
-from webapp.extensions import client_address, limiter
+from webapp.extensions import limiter
 from webapp.kpj import bp
 from webapp.kpj.messages import CLOSED_REASONS, describe
 from webapp.kpj.services import (
@@ -40,7 +41,7 @@ def _recorded(response: Response) -> bool:
 
 
 def _account_key() -> str:
-    return f"account:{getattr(current_user, 'id', None) or client_address()}"
+    return f"account:{getattr(current_user, 'id', None) or get_remote_address()}"
 
 
 # One budget for every way of adding a KPJ, per account and per client address:
