@@ -206,6 +206,7 @@ def test_riwayat_lists_attempts_newest_first(client, budi):
     html = client.get("/riwayat").get_data(as_text=True)
     assert html.index("Transaksi berhasil") < html.index("KPJ tidak ditemukan atas NIK Anda")
     assert "BERHASIL" in html and "GAGAL" in html
+    assert "kantor cabang" in html  # a failure keeps its next steps in the history too
 
 
 def test_riwayat_shows_only_the_users_own_transactions(app, client, budi):
