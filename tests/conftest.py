@@ -19,8 +19,10 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from config import TestingConfig
+from tests.smtp import SmtpServer
 from webapp import create_app
 from webapp.extensions import db, limiter
+from webapp.mail import wait_for_mail
 
 REQUIRE_SERVICES = os.environ.get("KPJKU_REQUIRE_SERVICES") == "1"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -66,8 +68,35 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def _schema_app(database_url: str) -> Iterator[Flask]:
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    wait_for_mail()  # nothing still on its way to a server that is gone
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def smtp(smtp_server: SmtpServer) -> SmtpServer:
+    """The suite's SMTP server, empty: every test starts with no mail received, and can
+    assert that none was sent (wait_for_mail(), then smtp.messages == [])."""
+    wait_for_mail()  # what an earlier test queued lands before the slate is wiped
+    smtp_server.clear()
+    return smtp_server
+
+
+@pytest.fixture(scope="session")
+def _schema_app(database_url: str, smtp_server: SmtpServer) -> Iterator[Flask]:
+    # Flask-Mailman reads its settings once, in init_app: they go in with the app's creation.
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER=smtp_server.host,
+        MAIL_PORT=smtp_server.port,
+        MAIL_USE_TLS=False,
+        MAIL_USE_SSL=False,
+    )
     app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()

@@ -24,7 +24,7 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     INSTANCE_DIR.mkdir(exist_ok=True)
     trust_proxies(app)
 
-    from webapp import errors, formatting, security
+    from webapp import errors, formatting, mail, security
     from webapp.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -35,6 +35,7 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     security.init_app(app)
     errors.init_app(app)
     formatting.init_app(app)
+    mail.init_app(app)
 
     from webapp import auth, balances, kpj, main, registry, demo
 
