@@ -75,7 +75,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+    # The cookie lives no longer than a server-side session can (webapp/sessions.py),
+    # and is not re-sent on every response.
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    SESSION_REFRESH_EACH_REQUEST = False
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
@@ -83,8 +86,12 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
-    # Login: per client address and per e-mail address tried.
+    # Login: per client address. Per account, failures have budgets of their own
+    # (webapp/auth/signin.py) that never lock the owner's known browser out.
     LOGIN_LIMIT = "10 per 15 minutes"
+    # Lupa kata sandi: every request counts, it sends e-mail.
+    RESET_LIMIT_PER_IP = "10 per hour"
+    RESET_LIMIT_PER_EMAIL = "3 per hour"
     # Tambah KPJ: only attempts that reach the registry count.
     ADD_KPJ_LIMIT_PER_ACCOUNT = "10 per hour"
     ADD_KPJ_LIMIT_PER_IP = "30 per hour"

@@ -39,21 +39,6 @@ def post_register(client, form):
     return client.post("/daftar", data={**form, "csrf_token": csrf_token(client, "/daftar")})
 
 
-def test_registration_creates_the_account_links_the_card_and_logs_in(client, dewi):
-    person, card = dewi
-    response = post_register(client, registration_form(person, card))
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/"
-    account = db.session.scalar(sa.select(Account))
-    assert account.email == "dewi@contoh.id"
-    assert account.phone == "081234567890"
-    assert account.password_hash.startswith("scrypt:")
-    assert db.session.get(Membership, card.kpj).account_id == account.id
-    page = client.get("/").get_data(as_text=True)
-    assert "Pendaftaran berhasil" in page
-    assert card.kpj in page
-
-
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
@@ -120,21 +105,6 @@ def test_the_first_card_must_be_an_active_matching_card_of_the_nik(client, dewi,
     assert db.session.scalar(sa.select(sa.func.count(Account.id))) == 0
 
 
-def test_a_taken_email_and_a_taken_nik_get_the_same_answer(client, dewi):
-    person, card = dewi
-    other = factories.person()
-    factories.account(other, factories.membership(other), email="dewi@contoh.id")
-    email_taken = post_register(client, registration_form(person, card)).get_data(as_text=True)
-
-    factories.account(person, email="lain@contoh.id")
-    nik_taken = post_register(
-        client, registration_form(person, card, email="baru@contoh.id")
-    ).get_data(as_text=True)
-
-    assert services.ACCOUNT_UNAVAILABLE in email_taken
-    assert services.ACCOUNT_UNAVAILABLE in nik_taken
-
-
 def test_the_database_enforces_one_account_per_nik_and_email(app):
     person = factories.person()
     factories.account(person, email="satu@contoh.id")
@@ -144,16 +114,6 @@ def test_the_database_enforces_one_account_per_nik_and_email(app):
         with pytest.raises(sa.exc.IntegrityError):
             db.session.commit()
         db.session.rollback()
-
-
-def test_registering_shows_a_warning_when_the_nik_date_differs(client, dewi):
-    person, card = dewi
-    person.birth_date = date(1992, 4, 19)
-    card.birth_date = date(1992, 4, 19)
-    db.session.commit()
-    form = registration_form(person, card, birth_date="1992-04-19")
-    assert post_register(client, form).status_code == 303
-    assert "Tanggal lahir di NIK berbeda" in client.get("/").get_data(as_text=True)
 
 
 @pytest.fixture

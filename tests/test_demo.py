@@ -4,6 +4,7 @@ webapp.rules, loading is idempotent, and every case in dataset.CASES really play
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from collections import defaultdict
 from datetime import date
@@ -16,7 +17,7 @@ from flask.testing import FlaskCliRunner
 from werkzeug.security import check_password_hash
 
 from tests import factories
-from webapp.auth.services import Registered, Registration, register
+from webapp.auth.services import CheckEmail, Registration, Verified, register, verify
 from webapp.demo import dataset, services
 from webapp.demo.dataset import BUDI, Action, Outcome
 from webapp.demo.generate import DATA_DIR, add_months, write_dataset
@@ -257,7 +258,7 @@ def test_logins_lists_every_case_and_what_registration_needs(runner: FlaskCliRun
 # --- every case plays out ---------------------------------------------------------------------
 
 
-def _register(case: dataset.Case) -> Registered | dict[str, str]:
+def _register(case: dataset.Case) -> CheckEmail | dict[str, str]:
     person = case.person
     return register(
         Registration(
@@ -291,11 +292,20 @@ def _check_claim(case: dataset.Case) -> None:
     assert jht > 15_000_000
 
 
-def test_every_case_plays_out_through_the_real_services(app: Flask) -> None:
+def _activate(smtp) -> Verified:
+    [message] = smtp.wait_for(1)
+    token = re.search(r"/daftar/aktifkan/([A-Za-z0-9_\-]+)", message.get_content()).group(1)
+    return verify(token)
+
+
+def test_every_case_plays_out_through_the_real_services(app: Flask, smtp) -> None:
     assert services.load_demo().ok
     for case in dataset.CASES:
         if case.action is Action.DAFTAR:
-            assert isinstance(_register(case), Registered), case
+            # Registration e-mails a full URL and signs the new account in: a request.
+            with app.test_request_context():
+                assert isinstance(_register(case), CheckEmail), case
+                assert isinstance(_activate(smtp), Verified), case
         elif case.action is Action.KLAIM_JHT:
             _check_claim(case)
         else:

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_decimal
 from flask import Flask
 
@@ -51,6 +51,14 @@ def waktu(value: datetime | None) -> str:
     return f"{format_datetime(local, format='d MMMM y HH.mm', locale=LOCALE, tzinfo=WIB)} WIB"
 
 
+def lalu(value: datetime, now: datetime | None = None) -> str:
+    """How long ago a stored naive-UTC moment was, roughly: 5 menit lalu."""
+    elapsed = (now or datetime.now(timezone.utc).replace(tzinfo=None)) - value
+    if elapsed.total_seconds() < 60:
+        return "baru saja"
+    return f"{format_timedelta(elapsed, locale=LOCALE)} lalu"
+
+
 def mask_nik(nik: str) -> str:
     """Only the last four digits of a NIK are shown."""
     return "•" * (len(nik) - 4) + nik[-4:]
@@ -66,6 +74,12 @@ def mask_name(name: str) -> str:
     return " ".join(word[0] + "••" for word in name.split())
 
 
+def mask_email(email: str) -> str:
+    """b•••@contoh.id: enough for its owner to recognise, nothing more."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
 def init_app(app: Flask) -> None:
     for name, func in {
         "rupiah": rupiah,
@@ -74,8 +88,10 @@ def init_app(app: Flask) -> None:
         "tanggal": tanggal,
         "periode": periode,
         "waktu": waktu,
+        "lalu": lalu,
         "mask_nik": mask_nik,
         "mask_kpj": mask_kpj,
         "mask_name": mask_name,
+        "mask_email": mask_email,
     }.items():
         app.add_template_filter(func, name)

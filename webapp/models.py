@@ -5,7 +5,6 @@ portal. Datetimes are stored as naive UTC."""
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -177,18 +176,14 @@ class Account(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Part of the login cookie: rotating it (on a password change) ends every other session.
-    session_token: Mapped[str] = mapped_column(
-        String(32), default=lambda: secrets.token_hex(16)
-    )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)
 
     __table_args__ = (Index("uq_accounts_email_lower", func.lower(email), unique=True),)
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+    # Not a column: the auth_sessions row this request signed in with (webapp/sessions.py).
+    current_session_id = None
 
 
 class Transaction(db.Model):
@@ -211,3 +206,99 @@ class Transaction(db.Model):
         CheckConstraint(_in("status", TxStatus), name="status"),
         Index("ix_transactions_account_created", "account_id", "created_at"),
     )
+
+
+class AuthSession(db.Model):
+    """One sign-in, kept on the server: the cookie carries only a random token whose
+    SHA-256 is stored here, so deleting the row ends the session wherever the cookie is."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    device: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SecurityEventKind(enum.StrEnum):
+    SIGN_IN = "SIGN_IN"
+    SIGN_IN_FAILED = "SIGN_IN_FAILED"
+    SIGN_OUT = "SIGN_OUT"
+    SIGN_OUT_ALL = "SIGN_OUT_ALL"
+    SESSION_ENDED = "SESSION_ENDED"
+    PASSWORD_CHANGED = "PASSWORD_CHANGED"
+    PASSWORD_RESET = "PASSWORD_RESET"
+
+
+class SecurityEvent(db.Model):
+    """What happened to an account's security, shown under Keamanan akun."""
+
+    __tablename__ = "security_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    device: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", SecurityEventKind), name="kind"),
+        Index("ix_security_events_account_kind_created", "account_id", "kind", "created_at"),
+    )
+
+    @property
+    def kind_enum(self) -> SecurityEventKind:
+        return SecurityEventKind(self.kind)
+
+
+class LoginAttempt(db.Model):
+    """A sign-in attempt in flight or failed, counted against a failure budget. Keyed by
+    a keyed hash of the e-mail typed, whether or not an account has it, so the budget
+    behaves the same for every address and tells nothing about which ones exist.
+    device_nonce names the known browser whose own budget it counts against; NULL is the
+    budget every unknown browser shares."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_key: Mapped[str] = mapped_column(String(64))
+    device_nonce: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    __table_args__ = (Index("ix_login_attempts_email_key_created", "email_key", "created_at"),)
+
+
+class PendingRegistration(db.Model):
+    """A registration waiting for its e-mail link. The account is created only when the
+    link is followed, so an unconfirmed one holds no NIK, e-mail or card: it just expires."""
+
+    __tablename__ = "pending_registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    nik: Mapped[str] = mapped_column(ForeignKey("population.nik", ondelete="CASCADE"))
+    kpj: Mapped[str] = mapped_column(ForeignKey("memberships.kpj", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class PasswordReset(db.Model):
+    """A single-use password reset link; only the token's SHA-256 is stored."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, Response, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from webapp import htmx
-from webapp.extensions import db, login_manager
-from webapp.models import Account
+from webapp import htmx, sessions
+from webapp.extensions import login_manager
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -35,15 +33,8 @@ def init_app(app: Flask) -> None:
     app.after_request(_set_headers)
 
 
-@login_manager.user_loader
-def load_account(cookie_id: str) -> Account | None:
-    account_id, _, token = cookie_id.partition(":")
-    if not account_id.isdigit() or not token:
-        return None
-    account = db.session.scalar(select(Account).where(Account.id == int(account_id)))
-    if account is None or account.session_token != token:
-        return None
-    return account
+# The cookie names a server-side session, not an account (webapp/sessions.py).
+login_manager.request_loader(sessions.load)
 
 
 @login_manager.unauthorized_handler

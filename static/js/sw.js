@@ -1,9 +1,10 @@
 // KPJku service worker. It caches only public, static files and the offline page:
 // pages with personal data (balances, NIK, cards) always come from the network and are
 // never stored on the phone.
-const CACHE = "kpjku-static-v1";
+const CACHE = "kpjku-static-v2";
+// The offline page is fetched without cookies, so it is the same for everyone.
+const OFFLINE = new Request("/offline", { credentials: "omit" });
 const PRECACHE = [
-  "/offline",
   "/static/css/app.css",
   "/static/js/app.js",
   "/static/vendor/htmx-2.0.11.min.js",
@@ -11,7 +12,7 @@ const PRECACHE = [
 ];
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(PRECACHE)));
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll([OFFLINE, ...PRECACHE])));
   self.skipWaiting();
 });
 
@@ -43,6 +44,6 @@ self.addEventListener("fetch", (event) => {
   }
 
   if (request.mode === "navigate") {
-    event.respondWith(fetch(request).catch(() => caches.match("/offline")));
+    event.respondWith(fetch(request).catch(() => caches.match(OFFLINE)));
   }
 });

@@ -1,5 +1,7 @@
 """register → login → Profil → Pengaturan → Tambah KPJ in real Chromium at 390×844."""
 
+import re
+
 import pytest
 
 from tests import factories
@@ -19,7 +21,7 @@ def dewi(app):
     return person, active, old
 
 
-def test_register_login_and_add_an_old_card(page, dewi):
+def test_register_login_and_add_an_old_card(page, dewi, smtp):
     person, active, old = dewi
     errors: list[str] = []
     page.on("console", lambda message: message.type == "error" and errors.append(f"{page.url}: {message.text} {message.location}"))
@@ -37,11 +39,18 @@ def test_register_login_and_add_an_old_card(page, dewi):
     page.fill("#f-password_confirm", PASSWORD)
     screenshot(page, "01-daftar")
     page.click("button[type=submit]")
+    page.wait_for_url("**/daftar/periksa-email")
+    assert "d•••@contoh.id" in page.content()
+    screenshot(page, "01b-periksa-email")
+    [message] = smtp.wait_for(1)
+    link = re.search(r"https?://[^/\s]+(/daftar/aktifkan/\S+)", message.get_content()).group(1)
+    page.goto(link)
+    page.click("button:has-text('AKTIFKAN AKUN')")
     page.wait_for_url("**/")
-    assert page.locator(".toast").first.inner_text().startswith("Pendaftaran berhasil")
+    assert page.locator(".toast").first.inner_text().startswith("Akun Anda aktif")
 
     page.goto("/pengaturan")
-    page.click("text=Keluar")
+    page.get_by_role("button", name="Keluar", exact=True).click()
     page.wait_for_url("**/masuk")
     page.fill("#f-email", "dewi@contoh.id")
     page.fill("#f-password", PASSWORD)

@@ -1,18 +1,23 @@
-"""Daftar, masuk, keluar, ubah kata sandi."""
+"""Daftar (with e-mail verification), masuk, keluar, lupa and ubah kata sandi, and
+Keamanan akun."""
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Response, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
 
-from webapp.auth import bp, services
+from webapp import sessions
+from webapp.auth import bp, devices, events, passwords, services, signin
+from webapp.auth.accounts import normalise_email, parse_email
 from webapp.extensions import limiter
+from webapp.formatting import mask_email
 from webapp.security import safe_next
 from webapp.toasts import toast
 
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_LIMIT"]
+WRONG_LOGIN = "Email atau kata sandi salah."
+# Logging out empties what this site keeps in the browser (the service worker's caches
+# included) but not the cookies: the device cookie must outlive the session.
+CLEAR_SITE_DATA = '"cache", "storage"'
 
 
 def _refused(response) -> bool:
@@ -20,35 +25,47 @@ def _refused(response) -> bool:
     return response.status_code != 303
 
 
-def _login_email_key() -> str:
-    return "login-email:" + services.normalise_email(request.form.get("email", ""))
+def _reset_email_key() -> str:
+    return "reset-email:" + normalise_email(request.form.get("email", ""))
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_refused)
-@limiter.limit(_login_limit, key_func=_login_email_key, methods=["POST"], deduct_when=_refused)
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"], deduct_when=_refused)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.beranda"))
     if request.method == "GET":
         return render_template("auth/login.html", email="", error=None)
     email = request.form.get("email", "")
-    account = services.authenticate(email, request.form.get("password", ""))
-    if account is None:
-        return render_template(
-            "auth/login.html", email=email, error="Email atau kata sandi salah."
-        ), 422
-    login_user(account)
+    result = signin.sign_in(email, request.form.get("password", ""), devices.presented())
+    if isinstance(result, signin.Refused):
+        if result.wait_minutes:
+            error = (
+                "Terlalu banyak percobaan masuk yang gagal untuk email ini. Demi keamanan, "
+                f"coba lagi dalam {result.wait_minutes} menit, atau atur ulang kata sandi "
+                "lewat Lupa kata sandi. Perangkat yang pernah Anda pakai untuk masuk tetap "
+                "bisa masuk dengan kata sandi yang benar."
+            )
+            return render_template("auth/login.html", email=email, error=error), 429
+        return render_template("auth/login.html", email=email, error=WRONG_LOGIN), 422
     toast("success", "Selamat datang", "Anda sudah masuk.")
-    return redirect(safe_next(request.args.get("next")) or url_for("main.beranda"), 303)
+    response = redirect(safe_next(request.args.get("next")) or url_for("main.beranda"), 303)
+    devices.issue(response, result.id)
+    return response
 
 
 @bp.post("/keluar")
 @login_required
 def logout():
-    logout_user()
-    toast("info", "Anda sudah keluar", "Sampai jumpa lagi.")
-    return redirect(url_for("auth.login"), 303)
+    signin.sign_out(current_user)
+    return _signed_out("Anda sudah keluar", "Sampai jumpa lagi.")
+
+
+def _signed_out(title: str, text: str) -> Response:
+    toast("info", title, text)
+    response = redirect(url_for("auth.login"), 303)
+    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
 
 
 @bp.route("/daftar", methods=["GET", "POST"])
@@ -61,12 +78,37 @@ def register():
     form = request.form.to_dict()
     parsed = services.parse_registration(form)
     result = parsed if isinstance(parsed, dict) else services.register(parsed)
+    if isinstance(result, services.AlreadyRegistered):
+        return render_template("auth/sudah_terdaftar.html", masked_email=result.masked_email)
     if isinstance(result, dict):
         for secret in ("password", "password_confirm"):
             form.pop(secret, None)  # never echoed back into the page
         return render_template("auth/register.html", form=form, errors=result), 422
-    login_user(result.account)
-    toast("success", "Pendaftaran berhasil", "Akun Anda sudah dibuat dan KPJ Anda sudah terhubung.")
+    session["registered_email"] = mask_email(result.email)
+    return redirect(url_for("auth.periksa_email"), 303)
+
+
+@bp.get("/daftar/periksa-email")
+def periksa_email():
+    masked = session.get("registered_email")
+    if not masked:
+        return redirect(url_for("auth.register"))
+    return render_template("auth/periksa_email.html", masked_email=masked)
+
+
+@bp.route("/daftar/aktifkan/<token>", methods=["GET", "POST"])
+def verifikasi(token: str):
+    if request.method == "GET":
+        if services.pending_registration(token) is None:
+            return render_template("auth/tautan.html", message=services.LINK_INVALID), 410
+        return render_template("auth/aktifkan.html", token=token)
+    result = services.verify(token)
+    if isinstance(result, services.VerifyFailure):
+        return render_template("auth/tautan.html", message=result), 410
+    if isinstance(result, dict):
+        return render_template("auth/tautan.html", message=result["kpj"]), 409
+    session.pop("registered_email", None)
+    toast("success", "Akun Anda aktif", "KPJ Anda sudah terhubung. Selamat datang di KPJku.")
     if result.nik_date_differs:
         toast(
             "info",
@@ -74,7 +116,57 @@ def register():
             "Tanggal lahir yang tersirat di NIK Anda berbeda dengan tanggal lahir di data "
             "kependudukan. Ini wajar terjadi dan tidak menghalangi apa pun.",
         )
-    return redirect(url_for("main.beranda"), 303)
+    response = redirect(url_for("main.beranda"), 303)
+    devices.issue(response, result.account.id)
+    return response
+
+
+@bp.route("/lupa-sandi", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["RESET_LIMIT_PER_EMAIL"], key_func=_reset_email_key, methods=["POST"]
+)
+def lupa_sandi():
+    if request.method == "GET":
+        return render_template("auth/lupa_sandi.html", email="", errors={})
+    email = parse_email(request.form.get("email"))
+    if isinstance(email, dict):
+        return render_template(
+            "auth/lupa_sandi.html", email=request.form.get("email", ""), errors=email
+        ), 422
+    passwords.request_reset(email)
+    return redirect(url_for("auth.lupa_sandi_terkirim"), 303)
+
+
+@bp.get("/lupa-sandi/terkirim")
+def lupa_sandi_terkirim():
+    return render_template("auth/lupa_sandi_terkirim.html")
+
+
+@bp.route("/atur-ulang-sandi/<token>", methods=["GET", "POST"])
+def atur_ulang_sandi(token: str):
+    if request.method == "GET":
+        if passwords.live_reset(token) is None:
+            return _reset_link_invalid()
+        return render_template("auth/atur_ulang.html", token=token, errors={})
+    result = passwords.reset_password(
+        token, request.form.get("new_password", ""), request.form.get("new_password_confirm", "")
+    )
+    if result is None:
+        return _reset_link_invalid()
+    if result:
+        return render_template("auth/atur_ulang.html", token=token, errors=result), 422
+    return _signed_out(
+        "Kata sandi sudah diganti", "Semua perangkat sudah dikeluarkan. Masuk dengan kata sandi baru."
+    )
+
+
+def _reset_link_invalid():
+    message = (
+        "Tautan atur ulang kata sandi ini tidak berlaku: sudah dipakai, sudah lewat 30 menit, "
+        "atau tidak lengkap tersalin. Minta tautan baru lewat Lupa kata sandi."
+    )
+    return render_template("auth/tautan.html", message=message, retry="auth.lupa_sandi"), 410
 
 
 @bp.route("/pengaturan/kata-sandi", methods=["GET", "POST"])
@@ -82,7 +174,7 @@ def register():
 def ubah_sandi():
     if request.method == "GET":
         return render_template("auth/password.html", errors={})
-    errors = services.change_password(
+    errors = passwords.change_password(
         current_user,
         request.form.get("current_password", ""),
         request.form.get("new_password", ""),
@@ -90,6 +182,36 @@ def ubah_sandi():
     )
     if errors:
         return render_template("auth/password.html", errors=errors), 422
-    login_user(current_user._get_current_object())  # the new session token keeps this session, ends the others
     toast("success", "Kata sandi diubah", "Sesi di perangkat lain sudah diakhiri.")
     return redirect(url_for("main.pengaturan"), 303)
+
+
+@bp.get("/pengaturan/keamanan")
+@login_required
+def keamanan():
+    return render_template(
+        "auth/keamanan.html",
+        sessions=sessions.active(current_user.id),
+        events=events.recent(current_user.id),
+        labels=events.LABELS,
+    )
+
+
+@bp.post("/pengaturan/keamanan/keluar-semua")
+@login_required
+def keluar_semua():
+    ended = signin.sign_out_everywhere(current_user)
+    return _signed_out("Anda keluar dari semua perangkat", f"{ended} sesi sudah diakhiri.")
+
+
+@bp.post("/pengaturan/keamanan/sesi/<int:session_id>/akhiri")
+@login_required
+def akhiri_sesi(session_id: int):
+    if session_id == current_user.current_session_id:
+        signin.sign_out(current_user)
+        return _signed_out("Anda sudah keluar", "Sesi di perangkat ini sudah diakhiri.")
+    if signin.end_session(current_user, session_id):
+        toast("success", "Sesi diakhiri", "Perangkat itu harus masuk lagi untuk membuka akun Anda.")
+    else:
+        toast("info", "Sesi sudah berakhir", "Sesi itu sudah tidak aktif.")
+    return redirect(url_for("auth.keamanan"), 303)

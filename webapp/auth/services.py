@@ -1,19 +1,25 @@
-"""Accounts: registration (§3.1), authentication and password changes.
+"""Accounts: registration with e-mail verification (§3.1), password change and reset
+(§3.16).
 
-Messages never say whether an e-mail address or a NIK already has an account."""
+Registration never says whether an e-mail address already has an account: that address
+gets a notice instead of a link. Only someone holding a complete identity (NIK, name,
+birth date, mother's name and the active KPJ) learns that it already has an account."""
 
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from webapp import sessions
+from webapp.auth import emails, events
+from webapp.auth.accounts import Errors, email_error, find_account, normalise_email
+from webapp.auth.passwords import hash_password, password_errors
 from webapp.extensions import db
+from webapp.formatting import mask_email
 from webapp.identity import (
     KPJ_PATTERN,
     NIK_PATTERN,
@@ -21,25 +27,24 @@ from webapp.identity import (
     membership_differences,
     nik_birth_date,
 )
-from webapp.models import Account, KpjStatus, Membership, Person, utcnow
+from webapp.models import (
+    Account,
+    KpjStatus,
+    Membership,
+    PendingRegistration,
+    Person,
+    SecurityEventKind,
+    utcnow,
+)
+from webapp.tokens import digest, new_token
 
-EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE_PATTERN = re.compile(r"(\+62|62|0)8[0-9]{7,12}")
-MIN_PASSWORD_LENGTH = 8
+VERIFICATION_LIFETIME = timedelta(hours=24)
 
 IDENTITY_MISMATCH = (
     "NIK, nama lengkap, tanggal lahir, atau nama ibu kandung tidak cocok dengan data "
     "kependudukan (Dukcapil). Isi persis seperti di KTP dan Kartu Keluarga Anda."
 )
-ACCOUNT_UNAVAILABLE = (
-    "Akun tidak dapat dibuat dengan data ini. Jika Anda sudah pernah mendaftar, silakan "
-    "masuk dengan email Anda."
-)
-
-# Checked when no account matches, so a wrong e-mail costs as much time as a wrong password.
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
-
-Errors = dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -55,13 +60,37 @@ class Registration:
 
 
 @dataclass(frozen=True)
-class Registered:
+class CheckEmail:
+    """The registration is in (or the address already has an account and got a notice):
+    the user is asked to open their e-mail either way."""
+
+    email: str
+
+
+@dataclass(frozen=True)
+class AlreadyRegistered:
+    """The complete identity already has an account: said only to whoever holds it all."""
+
+    masked_email: str
+
+
+@dataclass(frozen=True)
+class Verified:
     account: Account
     nik_date_differs: bool  # a warning only: NIKs are never reissued
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
+class VerifyFailure(str):
+    """Why a verification link did not open an account (a sentence for the page)."""
+
+
+LINK_INVALID = VerifyFailure(
+    "Tautan aktivasi ini tidak berlaku: sudah dipakai, sudah lewat 24 jam, atau tidak "
+    "lengkap tersalin. Daftar lagi untuk mendapat tautan baru."
+)
+ACCOUNT_EXISTS = VerifyFailure(
+    "Akun untuk NIK atau email ini sudah aktif. Silakan masuk, atau pakai Lupa kata sandi."
+)
 
 
 def parse_registration(form: dict[str, str]) -> Registration | Errors:
@@ -100,27 +129,16 @@ def _parse_date(text: str) -> date | None:
 
 def _contact_errors(email: str, phone: str) -> Errors:
     errors = {}
-    if not EMAIL_PATTERN.fullmatch(email) or len(email) > 254:
-        errors["email"] = "Isi alamat email yang benar, misalnya nama@contoh.id."
+    if error := email_error(email):
+        errors["email"] = error
     if not PHONE_PATTERN.fullmatch(phone):
         errors["phone"] = "Isi nomor HP yang benar, misalnya 081234567890."
     return errors
 
 
-def password_errors(password: str, confirm: str, field: str = "password") -> Errors:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return {field: f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter."}
-    if password.isdigit() or password.isalpha():
-        return {field: "Kata sandi harus berisi huruf dan angka."}
-    if len(password) > 128:
-        return {field: "Kata sandi maksimal 128 karakter."}
-    if password != confirm:
-        return {f"{field}_confirm": "Ulangi kata sandi yang sama."}
-    return {}
-
-
-def register(data: Registration) -> Registered | Errors:
-    """Create the account and link its first (AKTIF) KPJ. Commits on success."""
+def register(data: Registration) -> CheckEmail | AlreadyRegistered | Errors:
+    """Check the identity and the first card, then e-mail a verification link. The
+    account is created only when the link is followed (verify). Commits."""
     person = db.session.get(Person, data.nik)
     if person is None or biodata_differences(
         full_name=data.full_name,
@@ -129,50 +147,111 @@ def register(data: Registration) -> Registered | Errors:
         person=person,
     ):
         return {"identity": IDENTITY_MISMATCH}
-    if _account_exists(data.nik, data.email):
-        return {"identity": ACCOUNT_UNAVAILABLE}
-    card_error = _first_card_error(data.kpj, person)
+    existing = db.session.scalar(select(Account).where(Account.nik == person.nik))
+    card_error = _first_card_error(data.kpj, person, existing)
     if card_error:
         return {"kpj": card_error}
+    if existing is not None:
+        return AlreadyRegistered(mask_email(existing.email))
+    if find_account(data.email) is not None:
+        emails.send_address_taken(data.email)
+        return CheckEmail(data.email)
+    token, token_hash = new_token()
+    now = utcnow()
+    db.session.execute(delete(PendingRegistration).where(PendingRegistration.expires_at < now))
+    db.session.add(
+        PendingRegistration(
+            token_hash=token_hash,
+            nik=person.nik,
+            kpj=data.kpj,
+            email=data.email,
+            phone=data.phone,
+            password_hash=hash_password(data.password),
+            created_at=now,
+            expires_at=now + VERIFICATION_LIFETIME,
+        )
+    )
+    db.session.commit()
+    emails.send_verification(data.email, token)
+    return CheckEmail(data.email)
 
+
+def pending_registration(token: str) -> PendingRegistration | None:
+    """The live registration a verification link points at, if any."""
+    return db.session.scalar(
+        select(PendingRegistration).where(
+            PendingRegistration.token_hash == digest(token),
+            PendingRegistration.expires_at > utcnow(),
+        )
+    )
+
+
+def verify(token: str) -> Verified | VerifyFailure | Errors:
+    """Follow a verification link: create the account, link its first card, sign in on
+    this browser. The link works once; the other pending registrations of the NIK go.
+    Commits."""
+    pending = pending_registration(token)
+    if pending is None:
+        return LINK_INVALID
+    person = db.session.get_one(Person, pending.nik)
+    if find_account(pending.email) is not None or db.session.scalar(
+        select(Account.id).where(Account.nik == pending.nik)
+    ):
+        db.session.delete(pending)
+        db.session.commit()
+        return ACCOUNT_EXISTS
+    # The registry may have changed the card since the e-mail was sent.
+    card_error = _first_card_error(pending.kpj, person, None)
+    if card_error:
+        return {"kpj": card_error}
     account = Account(
-        nik=person.nik,
-        email=data.email,
-        phone=data.phone,
-        password_hash=generate_password_hash(data.password),
+        nik=pending.nik,
+        email=pending.email,
+        phone=pending.phone,
+        password_hash=pending.password_hash,
     )
     db.session.add(account)
     try:
         db.session.flush()
-        linked = db.session.execute(
+        if not _link_first_card(account, pending.kpj) or not _consume(pending):
+            db.session.rollback()
+            return LINK_INVALID
+        sessions.start(account)
+        events.record(account.id, SecurityEventKind.SIGN_IN)
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent click on the same link (or another registration) got there first.
+        db.session.rollback()
+        return ACCOUNT_EXISTS
+    return Verified(account, nik_birth_date(person.nik) != person.birth_date)
+
+
+def _consume(pending: PendingRegistration) -> bool:
+    """Remove the link and its NIK's other pending registrations; False if another
+    request consumed it first."""
+    taken = db.session.execute(
+        delete(PendingRegistration).where(PendingRegistration.id == pending.id)
+    ).rowcount
+    db.session.execute(delete(PendingRegistration).where(PendingRegistration.nik == pending.nik))
+    return taken == 1
+
+
+def _link_first_card(account: Account, kpj: str) -> bool:
+    return (
+        db.session.execute(
             update(Membership)
-            .where(Membership.kpj == data.kpj, Membership.account_id.is_(None))
+            .where(Membership.kpj == kpj, Membership.account_id.is_(None))
             .values(account_id=account.id, linked_at=utcnow())
             .execution_options(synchronize_session=False)
         ).rowcount
-        if linked != 1:
-            db.session.rollback()
-            return {"kpj": "KPJ tidak ditemukan atas NIK Anda."}
-        db.session.commit()
-    except IntegrityError:
-        # A concurrent registration took the NIK or the e-mail address first.
-        db.session.rollback()
-        return {"identity": ACCOUNT_UNAVAILABLE}
-    return Registered(account, nik_birth_date(person.nik) != person.birth_date)
-
-
-def _account_exists(nik: str, email: str) -> bool:
-    return (
-        db.session.scalar(
-            select(Account.id).where((Account.nik == nik) | (func.lower(Account.email) == email))
-        )
-        is not None
+        == 1
     )
 
 
-def _first_card_error(kpj: str, person: Person) -> str | None:
+def _first_card_error(kpj: str, person: Person, existing: Account | None) -> str | None:
     card = db.session.get(Membership, kpj)
-    if card is None or card.nik != person.nik or card.account_id is not None:
+    owner = existing.id if existing is not None else None
+    if card is None or card.nik != person.nik or card.account_id not in (None, owner):
         return "KPJ tidak ditemukan atas NIK Anda. Periksa lagi nomor di kartu peserta Anda."
     if card.status != KpjStatus.AKTIF:
         return (
@@ -189,26 +268,3 @@ def _first_card_error(kpj: str, person: Person) -> str | None:
     return None
 
 
-def authenticate(email: str, password: str) -> Account | None:
-    account = db.session.scalar(
-        select(Account).where(func.lower(Account.email) == normalise_email(email))
-    )
-    if account is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    return account if check_password_hash(account.password_hash, password) else None
-
-
-def change_password(account: Account, current: str, new: str, confirm: str) -> Errors:
-    """Set a new password; every other session of the account ends. Commits on success."""
-    if not check_password_hash(account.password_hash, current):
-        return {"current_password": "Kata sandi saat ini salah."}
-    errors = password_errors(new, confirm, field="new_password")
-    if errors:
-        return errors
-    if new == current:
-        return {"new_password": "Kata sandi baru harus berbeda dari yang lama."}
-    account.password_hash = generate_password_hash(new)
-    account.session_token = secrets.token_hex(16)
-    db.session.commit()
-    return {}
