@@ -39,6 +39,12 @@ def _card_line(card: CardSpec) -> str:
     return f"{card.kpj} ({card.segment.value}, {card.status.value})"
 
 
+OUTBOX_NOTE = (
+    "tampil di konsol ini dan di http://127.0.0.1:5000/dev/kotak-keluar "
+    "(hanya ada di mode pengembangan)."
+)
+
+
 def logins_text() -> str:
     lines = [f"Akun demo KPJku — kata sandi semua akun: {dataset.PASSWORD}", ""]
     for account in dataset.ACCOUNTS:
@@ -55,6 +61,9 @@ def logins_text() -> str:
         f"  KPJ aktif         {DEWI_ACTIVE.kpj} ({DEWI_ACTIVE.segment.value})",
         f"  Email             {dataset.DEWI_EMAIL}; nomor HP dan kata sandi bebas "
         f"(mis. {dataset.PASSWORD})",
+        f"  Lalu buka tautan aktivasi dari email: {OUTBOX_NOTE}",
+        "",
+        f"Email (aktivasi, Lupa kata sandi) tidak benar-benar dikirim: {OUTBOX_NOTE}",
         "",
         "Yang bisa dicoba:",
     ]
