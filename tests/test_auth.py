@@ -48,10 +48,13 @@ def test_registration_creates_the_account_links_the_card_and_logs_in(client, dew
     assert account.email == "dewi@contoh.id"
     assert account.phone == "081234567890"
     assert account.password_hash.startswith("scrypt:")
-    assert db.session.get(Membership, card.kpj).account_id == account.id
+    linked = db.session.get(Membership, card.kpj)
+    assert linked.account_id == account.id
+    assert len(linked.link_ref) == 22  # its address in URLs, made by the one link helper
     page = client.get("/").get_data(as_text=True)
     assert "Pendaftaran berhasil" in page
     assert card.kpj in page
+    assert f'href="/kartu/{linked.link_ref}"' in page
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,8 @@ from webapp.identity import (
     membership_differences,
     nik_birth_date,
 )
-from webapp.models import Account, KpjStatus, Membership, Person, utcnow
+from webapp.kpj.services import link_values
+from webapp.models import Account, KpjStatus, Membership, Person
 
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 PHONE_PATTERN = re.compile(r"(\+62|62|0)8[0-9]{7,12}")
@@ -147,7 +148,7 @@ def register(data: Registration) -> Registered | Errors:
         linked = db.session.execute(
             update(Membership)
             .where(Membership.kpj == data.kpj, Membership.account_id.is_(None))
-            .values(account_id=account.id, linked_at=utcnow())
+            .values(**link_values(account.id))
             .execution_options(synchronize_session=False)
         ).rowcount
         if linked != 1:
