@@ -32,7 +32,7 @@ BIN = ROOT / ".venv" / "bin"
 DEMO_EMAIL = "budi@contoh.id"
 DEMO_PASSWORD = "KPJku-demo-2026"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-CARD_LINK = re.compile(r'href="/kartu/(\d{11})"')
+CARD_LINK = re.compile(r'href="/kartu/([A-Za-z0-9_-]+)"')  # a card's link_ref, never its KPJ
 
 
 @dataclass
@@ -150,7 +150,7 @@ def log_in(port: int) -> str:
 
 
 def demo_card(port: int, cookie: str) -> str:
-    """The first card Beranda links to."""
+    """The ref of the first card Beranda links to."""
     conn = http.client.HTTPConnection("127.0.0.1", port)
     status, body, _ = request(conn, "/", cookie)
     conn.close()
@@ -205,10 +205,10 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
     baseline = results[0].per_second
     print(f"\n{args.requests} requests per page after {args.warmup} warm-up, "
           f"{args.threads} client threads, gunicorn -w {args.workers} (sync), SQLite, demo data")
-    print(f"{'page':<24}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+    print(f"{'page':<32}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
           f"{'errors':>8}{'vs /sehat':>11}")
     for result in results:
-        print(f"{result.path:<24}{result.per_second:>9.1f}{result.percentile(.50):>9.2f}"
+        print(f"{result.path:<32}{result.per_second:>9.1f}{result.percentile(.50):>9.2f}"
               f"{result.percentile(.95):>9.2f}{result.percentile(.99):>9.2f}"
               f"{result.errors:>8}{result.per_second / baseline:>10.1%} ")
     print("gunicorn's sync workers close each connection after the response; the clients "

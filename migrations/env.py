@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from flask import current_app
@@ -89,9 +90,18 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    connectable = get_engine()
+    # A caller may hand over a connection of its own (the migration tests migrate a
+    # scratch database with alembic's command API); otherwise the app's engine is used.
+    connection = config.attributes.get('connection')
+    if connection is not None:
+        run_migrations_on(connection, conf_args)
+        return
+    with get_engine().connect() as connection:
+        run_migrations_on(connection, conf_args)
 
-    with connectable.connect() as connection:
+
+def run_migrations_on(connection, conf_args):
+    with sqlite_foreign_keys_off(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -100,6 +110,38 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            check_foreign_keys(connection)
+
+
+@contextmanager
+def sqlite_foreign_keys_off(connection):
+    """On SQLite a batch migration rebuilds a table (copy, drop, rename), and SQLite will
+    not drop a table that other rows refer to while foreign keys are enforced. The pragma
+    does nothing inside a transaction, so it is switched off before the migrations begin
+    (check_foreign_keys then verifies the result) and back as it was afterwards, for the
+    next user of the pooled connection."""
+    if connection.dialect.name != 'sqlite':
+        yield
+        return
+    enforced = connection.exec_driver_sql('PRAGMA foreign_keys').scalar()
+    connection.exec_driver_sql('PRAGMA foreign_keys=OFF')
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.rollback()
+        connection.exec_driver_sql(f'PRAGMA foreign_keys={"ON" if enforced else "OFF"}')
+        connection.commit()
+
+
+def check_foreign_keys(connection):
+    """Refuse to commit migrations that left a reference dangling (SQLite only: other
+    databases keep enforcing foreign keys throughout)."""
+    if connection.dialect.name != 'sqlite':
+        return
+    broken = connection.exec_driver_sql('PRAGMA foreign_key_check').all()
+    if broken:
+        raise RuntimeError(f'migrations left broken foreign keys: {broken[:5]}')
 
 
 if context.is_offline_mode():

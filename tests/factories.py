@@ -10,6 +10,7 @@ from functools import lru_cache
 from werkzeug.security import generate_password_hash
 
 from webapp.extensions import db
+from webapp.kpj.services import link_values
 from webapp.models import Account, Contribution, Employer, JhtRate, Membership, Person
 
 PASSWORD = "rahasia-Benar-123"
@@ -93,7 +94,7 @@ def _password_hash() -> str:
 
 
 def account(owner: Person, *cards: Membership, **overrides) -> Account:
-    """An account for owner with cards linked; the password is PASSWORD."""
+    """An account for owner with cards linked (see link); the password is PASSWORD."""
     values = dict(
         nik=owner.nik,
         email=f"peserta{next(_serial)}@contoh.id",
@@ -105,9 +106,16 @@ def account(owner: Person, *cards: Membership, **overrides) -> Account:
     db.session.add(row)
     db.session.flush()
     for card in cards:
-        card.account_id = row.id
+        link(card, row)
     db.session.commit()
     return row
+
+
+def link(card: Membership, owner: Account) -> Membership:
+    """Link card to owner the way the app does (same columns, a fresh link_ref)."""
+    for column, value in link_values(owner.id).items():
+        setattr(card, column, value)
+    return card
 
 
 def contribution(card: Membership, period: date, **overrides) -> Contribution:

@@ -2,7 +2,7 @@
 queries however much data there is.
 
     with count_queries() as queries:
-        client.get("/kartu/12345678901")
+        client.get(f"/kartu/{card.link_ref}")
     assert queries.count == 6, queries.statements
 """
 

@@ -167,14 +167,15 @@ def test_unknown_card_statement_is_a_lookup_error(app):
         services.card_statement("99999999999", AS_OF)
 
 
-def test_owned_card_is_none_for_someone_else(app):
+def test_owned_card_is_found_by_its_ref_and_only_for_its_account(app):
     owner = f.person()
     card = f.membership(owner)
     account = f.account(owner, card)
     stranger = f.account(f.person())
-    assert services.owned_card(account.id, card.kpj) is card
-    assert services.owned_card(stranger.id, card.kpj) is None
-    assert services.owned_card(account.id, "99999999999") is None
+    assert services.owned_card(account.id, card.link_ref) is card
+    assert services.owned_card(stranger.id, card.link_ref) is None
+    assert services.owned_card(account.id, "x" * 22) is None
+    assert services.owned_card(account.id, card.kpj) is None  # a KPJ is not an address
 
 
 # --- JP ----------------------------------------------------------------------------------

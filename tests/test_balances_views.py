@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import secrets
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from tests import factories as f
 from tests.conftest import AuthActions
 from tests.querycount import count_queries
 from webapp.balances import services
 from webapp.extensions import db
+from webapp.models import Membership
 
 AS_OF = date(2020, 7, 15)
-PAGES = ["/kartu/{kpj}", "/kartu/{kpj}/laporan.csv", "/kartu/{kpj}/cetak"]
+PAGES = ["/kartu/{ref}", "/kartu/{ref}/laporan.csv", "/kartu/{ref}/cetak"]
+CSRF_TOKEN = re.compile(rb'"X-CSRFToken": "[^"]+"')
 
 
 @pytest.fixture
@@ -46,14 +51,15 @@ def owner(app, today):
     ]:
         f.contribution(card, on, paid_on=on, jht=jht, jp=0)
     account = f.account(person, card)
-    return account.email, card.kpj
+    return account.email, card.link_ref
 
 
 @pytest.fixture
 def logged_in(client, auth, owner):
-    email, kpj = owner
+    """The logged-in owner's card ref."""
+    email, ref = owner
     assert auth.login(email).status_code == 303
-    return kpj
+    return ref
 
 
 def test_owner_sees_card_and_statement(client, logged_in):
@@ -88,7 +94,7 @@ def test_card_page_shows_pension_estimate(client, auth, today):
     account = f.account(person, card)
     auth.login(account.email)
 
-    html = client.get(f"/kartu/{card.kpj}").get_data(as_text=True)
+    html = client.get(f"/kartu/{card.link_ref}").get_data(as_text=True)
 
     for text in ["24 bulan", "65 tahun, 15 Juni 2045", "263 bulan (estimasi)",
                  "Estimasi manfaat pensiun bulanan", "Rp 1.753.333", "iuran dianggap berlanjut"]:
@@ -104,32 +110,43 @@ def test_card_page_shows_lump_sum_under_180_months(client, auth, today):
     account = f.account(person, card)
     auth.login(account.email)
 
-    html = client.get(f"/kartu/{card.kpj}").get_data(as_text=True)
+    html = client.get(f"/kartu/{card.link_ref}").get_data(as_text=True)
 
     for text in ["belum mencapai 180 bulan", "Estimasi manfaat sekaligus", "Rp 1.906.404",
                  "masa iuran tetap seperti sekarang", "badge--nonaktif"]:
         assert text in html, text
 
 
+def without_csrf_token(page: bytes) -> bytes:
+    # The token is signed with a timestamp, so two requests a second apart differ in it.
+    return CSRF_TOKEN.sub(b"", page)
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_someone_elses_card_and_unknown_card_are_the_same_404(client, auth, owner, page):
-    _, kpj = owner
+    _, ref = owner
     stranger = f.account(f.person())
     auth.login(stranger.email)
     client.get("/")  # shows the welcome toast, so neither response below carries it
 
-    theirs = client.get(page.format(kpj=kpj))
-    unknown = client.get(page.format(kpj="99999999999"))
+    theirs = client.get(page.format(ref=ref))
+    unknown = client.get(page.format(ref=secrets.token_urlsafe(16)))
 
     assert theirs.status_code == unknown.status_code == 404
-    assert theirs.get_data() == unknown.get_data()
+    assert without_csrf_token(theirs.get_data()) == without_csrf_token(unknown.get_data())
     assert "1.424.471" not in theirs.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("page", PAGES)
+def test_a_kpj_does_not_address_a_card_even_for_its_owner(client, logged_in, page):
+    card = db.session.scalar(sa.select(Membership).where(Membership.link_ref == logged_in))
+    assert client.get(page.format(ref=card.kpj)).status_code == 404
+
+
+@pytest.mark.parametrize("page", PAGES)
 def test_anonymous_is_sent_to_login(client, owner, page):
-    _, kpj = owner
-    response = client.get(page.format(kpj=kpj))
+    _, ref = owner
+    response = client.get(page.format(ref=ref))
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/masuk")
 
@@ -139,8 +156,10 @@ def test_csv_statement(client, logged_in):
 
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
+    card = db.session.scalar(sa.select(Membership).where(Membership.link_ref == logged_in))
+    # The file name tells cards apart by the last four digits only, like a masked KPJ.
     assert response.headers["Content-Disposition"] == (
-        f"attachment; filename=laporan-jht-{logged_in}-2020-07-15.csv"
+        f"attachment; filename=laporan-jht-{card.kpj[-4:]}-2020-07-15.csv"
     )
     assert response.headers["Cache-Control"] == "no-store"
     body = response.get_data()
@@ -194,7 +213,7 @@ def page_queries(app, years: int) -> int:
     AuthActions(client).login(account.email)
     client.get("/")  # the welcome toast
     with count_queries() as queries:
-        response = client.get(f"/kartu/{card.kpj}")
+        response = client.get(f"/kartu/{card.link_ref}")
     assert response.status_code == 200
     assert "Rp " in response.get_data(as_text=True)
     return queries.count

@@ -197,6 +197,12 @@ def test_load_sets_closed_statuses_and_links_the_accounts_cards(app: Flask) -> N
             sa.select(Membership.kpj).where(Membership.account_id == account.id)
         ).all()
         assert sorted(linked) == sorted(card.kpj for card in spec.linked)
+    refs = dict(db.session.execute(sa.select(Membership.kpj, Membership.link_ref)).all())
+    linked_refs = [ref for kpj, ref in refs.items() if ref is not None]
+    assert len(set(linked_refs)) == sum(len(spec.linked) for spec in dataset.ACCOUNTS)
+    assert services.load_demo().ok
+    db.session.expire_all()
+    assert dict(db.session.execute(sa.select(Membership.kpj, Membership.link_ref)).all()) == refs
 
 
 def test_demo_accounts_log_in_with_the_published_password(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Tambah KPJ rules (§3.6) without HTTP."""
 
+import re
 import threading
 from datetime import date
 
@@ -57,21 +58,39 @@ def test_an_old_card_of_the_same_person_is_linked(owner):
     old = factories.membership(owner.person, status="NONAKTIF")
     result = add(owner, old.kpj)
     assert result.outcome is Outcome.LINKED
-    assert db.session.get(Membership, old.kpj).account_id == owner.id
+    linked = db.session.get(Membership, old.kpj)
+    assert linked.account_id == owner.id
+    assert linked.linked_at is not None
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", linked.link_ref)
     assert [(t.status, t.reason, t.kpj) for t in transactions()] == [
         ("BERHASIL", "LINKED", old.kpj)
     ]
     assert describe(result.transaction).title == "Transaksi berhasil"
 
 
+def test_every_link_gets_a_fresh_random_ref(owner):
+    refs = {services.link_values(owner.id)["link_ref"] for _ in range(100)}
+    assert len(refs) == 100
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", ref) for ref in refs)
+
+
+def test_a_found_reference_is_bound_to_the_key_the_account_and_the_card(owner):
+    card = factories.membership(owner.person, status="NONAKTIF")
+    ref = services.found_reference("key", owner.id, card.kpj)
+
+    assert services.referenced_card("key", owner, ref) is card
+    assert services.referenced_card("another key", owner, ref) is None
+    assert services.found_reference("key", owner.id + 1, card.kpj) != ref
+    assert services.found_reference("key", owner.id, card.kpj) == ref  # needs no storage
+
+
 def test_unknown_other_nik_and_linked_elsewhere_get_one_identical_answer(owner):
     stranger = factories.person(full_name="AGUS WIJAYA")
     strangers_card = factories.membership(stranger, status="NONAKTIF")
     other_account_card = factories.membership(stranger)
-    factories.account(stranger, other_account_card)
+    other_account = factories.account(stranger, other_account_card)
     # A card of the owner's NIK that another account somehow holds.
-    held = factories.membership(owner.person, status="NONAKTIF")
-    held.account_id = other_account_card.account_id
+    held = factories.link(factories.membership(owner.person, status="NONAKTIF"), other_account)
     db.session.commit()
 
     results = [add(owner, kpj) for kpj in ("99999999999", strangers_card.kpj, other_account_card.kpj, held.kpj)]

@@ -1,16 +1,19 @@
 """Tambah KPJ and Temukan KPJ lama over HTTP, with htmx and without JavaScript."""
 
+import base64
 import re
 
 import pytest
 import sqlalchemy as sa
 
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import AuthActions, csrf_token
 from webapp.extensions import db
+from webapp.kpj.services import found_reference
 from webapp.models import Membership, Transaction
 
 HTMX = {"HX-Request": "true"}
+FOUND_REF = re.compile(r'name="ref" value="([^"]+)"')
 
 
 @pytest.fixture
@@ -28,6 +31,18 @@ def send(client, kpj, segment="PU", htmx=False, token=None):
     if not htmx:
         data["csrf_token"] = token
     return client.post("/pengaturan/tambah-kpj", data=data, headers=headers)
+
+
+def found_references(client) -> list[str]:
+    return FOUND_REF.findall(client.get("/pengaturan/temukan-kpj").get_data(as_text=True))
+
+
+def add_found(client, ref, htmx=False):
+    token = csrf_token(client, "/pengaturan/temukan-kpj")
+    headers = {**HTMX, "X-CSRFToken": token} if htmx else {}
+    return client.post(
+        "/pengaturan/temukan-kpj", data={"ref": ref, "csrf_token": token}, headers=headers
+    )
 
 
 def count_transactions():
@@ -130,8 +145,9 @@ def test_htmx_post_without_the_csrf_header_is_refused(client, budi):
     assert count_transactions() == 0
 
 
-def test_attempts_are_limited_per_account_and_typos_do_not_count(client, budi, app):
-    app.config["ADD_KPJ_LIMIT_PER_ACCOUNT"] = "2 per hour"
+def test_attempts_are_limited_per_account_and_typos_do_not_count(client, budi, app, monkeypatch):
+    # The app lives for the whole session: a lowered limit must not outlive the test.
+    monkeypatch.setitem(app.config, "ADD_KPJ_LIMIT_PER_ACCOUNT", "2 per hour")
     token = csrf_token(client, "/pengaturan/tambah-kpj?segmen=PU")
     assert send(client, "123", htmx=True, token=token).status_code == 422
     statuses = [send(client, f"9999999999{i}", htmx=True, token=token).status_code for i in range(3)]
@@ -139,8 +155,8 @@ def test_attempts_are_limited_per_account_and_typos_do_not_count(client, budi, a
     assert count_transactions() == 2
 
 
-def test_attempts_are_limited_per_address_across_accounts(app, client, budi):
-    app.config["ADD_KPJ_LIMIT_PER_IP"] = "2 per hour"
+def test_attempts_are_limited_per_address_across_accounts(app, client, budi, monkeypatch):
+    monkeypatch.setitem(app.config, "ADD_KPJ_LIMIT_PER_IP", "2 per hour")
     send(client, "99999999991")
     send(client, "99999999992")
     other = factories.person()
@@ -174,28 +190,73 @@ def test_temukan_lists_only_unlinked_cards_of_the_users_nik_masked(client, budi)
 def test_adding_a_found_card_runs_the_full_check(client, budi, htmx):
     mismatched = factories.membership(budi.person, status="NONAKTIF", mother_name="SITI AMINA")
     db.session.commit()
-    html = client.get("/pengaturan/temukan-kpj").get_data(as_text=True)
-    ref = re.search(r'name="ref" value="([^"]+)"', html).group(1)
-    token = csrf_token(client, "/pengaturan/temukan-kpj")
-    headers = {**HTMX, "X-CSRFToken": token} if htmx else {}
-    response = client.post("/pengaturan/temukan-kpj", data={"ref": ref, "csrf_token": token}, headers=headers)
+    [ref] = found_references(client)
+    response = add_found(client, ref, htmx=htmx)
     text = response.get_data(as_text=True) if htmx else client.get("/pengaturan/temukan-kpj").get_data(as_text=True)
     assert "Data KPJ berbeda dengan data kependudukan" in text
     assert db.session.get(Membership, mismatched.kpj).account_id is None
 
 
-def test_a_forged_or_foreign_reference_is_refused(app, client, budi):
-    stranger = factories.person()
-    their_card = factories.membership(stranger, status="NONAKTIF")
+def test_a_found_cards_reference_carries_no_part_of_its_number(client, budi):
+    cards = [factories.membership(budi.person, status="NONAKTIF") for _ in range(3)]
     db.session.commit()
-    from itsdangerous import URLSafeSerializer
 
-    foreign = URLSafeSerializer(app.config["SECRET_KEY"], salt="temukan-kpj").dumps([budi.id + 1, their_card.kpj, "PU"])
-    token = csrf_token(client, "/pengaturan/temukan-kpj")
-    for ref in ("rubbish", foreign):
-        response = client.post("/pengaturan/temukan-kpj", data={"ref": ref, "csrf_token": token})
-        assert response.status_code == 400
+    refs = found_references(client)
+
+    assert len(set(refs)) == 3
+    for ref in refs:
+        assert len(ref) == 22 and not re.search(r"\d{11}", ref)
+        decoded = base64.urlsafe_b64decode(ref + "=" * (-len(ref) % 4))
+        for card in cards:
+            assert card.kpj not in ref and card.kpj.encode() not in decoded
+            assert card.kpj[-4:].encode() not in decoded
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_found_card_is_added_by_its_reference(client, budi, htmx):
+    old = factories.membership(budi.person, status="NONAKTIF", segment="BPU", employer_npp=None)
+    db.session.commit()
+    [ref] = found_references(client)
+
+    response = add_found(client, ref, htmx=htmx)
+
+    assert response.status_code == (200 if htmx else 303)
+    assert db.session.get(Membership, old.kpj).account_id == budi.id
+    transaction = db.session.scalar(sa.select(Transaction))
+    assert (transaction.reason, transaction.kpj, transaction.segment) == ("LINKED", old.kpj, "BPU")
+
+
+def test_a_found_card_sent_twice_is_linked_once_and_then_already_linked(client, budi):
+    factories.membership(budi.person, status="NONAKTIF")
+    db.session.commit()
+    [ref] = found_references(client)
+
+    statuses = [add_found(client, ref).status_code for _ in range(2)]
+
+    assert statuses == [303, 303]
+    reasons = db.session.scalars(sa.select(Transaction.reason).order_by(Transaction.id)).all()
+    assert reasons == ["LINKED", "ALREADY_LINKED"]
+
+
+def test_forged_tampered_and_other_accounts_references_are_refused(app, client, budi):
+    card = factories.membership(budi.person, status="NONAKTIF")
+    stranger = factories.person()
+    factories.membership(stranger, status="NONAKTIF")
+    other_account = factories.account(stranger, factories.membership(stranger), email="lain@contoh.id")
+    [mine] = found_references(client)
+    other = app.test_client()
+    AuthActions(other).login("lain@contoh.id")
+    [theirs] = found_references(other)
+    # Budi's card, but the handle made for another account.
+    made_for_other = found_reference(app.config["SECRET_KEY"], other_account.id, card.kpj)
+    tampered = mine[:-1] + ("A" if mine[-1] != "A" else "B")
+    refs = ["rubbish", "", theirs, made_for_other, tampered, "é" * 22]
+
+    refused = [add_found(client, ref) for ref in refs] + [add_found(other, mine)]
+
+    assert [response.status_code for response in refused] == [400] * (len(refs) + 1)
     assert count_transactions() == 0
+    assert db.session.get(Membership, card.kpj).account_id is None
 
 
 def test_riwayat_lists_attempts_newest_first(client, budi):

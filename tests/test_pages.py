@@ -90,7 +90,7 @@ def test_beranda_runs_a_fixed_number_of_queries_for_five_cards(app, client, memb
 
     for index in range(4):
         card = factories.membership(member.person, status="NONAKTIF")
-        card.account_id = member.id
+        factories.link(card, member)
         for month in range(1, 13):
             factories.contribution(card, date(2015 + index, month, 1))
     from webapp.extensions import db

@@ -60,9 +60,12 @@ def test_registration_asks_to_open_the_email_and_the_link_opens_the_account(clie
     account = db.session.scalar(sa.select(Account))
     assert account.email == "dewi@contoh.id"
     assert account.phone == "081234567890"
-    assert db.session.get(Membership, card.kpj).account_id == account.id
+    linked = db.session.get(Membership, card.kpj)
+    assert linked.account_id == account.id
+    assert len(linked.link_ref) == 22  # its address in URLs, made by the one link helper
     home = client.get("/").get_data(as_text=True)
     assert "Akun Anda aktif" in home and card.kpj in home
+    assert f'href="/kartu/{linked.link_ref}"' in home
 
 
 def test_the_email_carries_no_personal_data(client, dewi, smtp):

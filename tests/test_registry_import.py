@@ -272,7 +272,7 @@ def test_nik_change_unlinks_the_card_from_its_account(app, tmp_path):
     linked_at = datetime(2024, 5, 1, 8, 30)
     moved.linked_at = kept.linked_at = linked_at
     db.session.commit()
-    account_id = kept.account_id
+    account_id, kept_ref = kept.account_id, kept.link_ref
     files: Files = {
         "employers.csv": [{"npp": moved.employer_npp, "name": "PT Baru", "risk_class": "1"}],
         "memberships.csv": [
@@ -285,11 +285,14 @@ def test_nik_change_unlinks_the_card_from_its_account(app, tmp_path):
 
     assert result.ok, result.errors
     moved, kept = db.session.get(Membership, KPJ_1), db.session.get(Membership, KPJ_2)
-    assert (moved.nik, moved.account_id, moved.linked_at) == (NIK_B, None, None)
-    assert (kept.full_name, kept.account_id, kept.linked_at) == (
+    assert (moved.nik, moved.account_id, moved.linked_at, moved.link_ref) == (
+        NIK_B, None, None, None
+    )
+    assert (kept.full_name, kept.account_id, kept.linked_at, kept.link_ref) == (
         "Budi Santosa",
         account_id,
         linked_at,
+        kept_ref,
     )
 
 

@@ -103,7 +103,8 @@ class Employer(db.Model):
 class Membership(db.Model):
     """One KPJ card. Its biodata is what the registrant typed, which may differ from the
     population record. account_id is the single link to an account, so a KPJ can never
-    be linked to two accounts."""
+    be linked to two accounts. link_ref is the card's address in URLs while it is linked:
+    random, so it means nothing outside the owner's account (KPJs never go in URLs)."""
 
     __tablename__ = "memberships"
 
@@ -119,6 +120,7 @@ class Membership(db.Model):
     ended_on: Mapped[date | None] = mapped_column(Date)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     linked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    link_ref: Mapped[str | None] = mapped_column(String(22), unique=True)
 
     employer: Mapped[Employer | None] = relationship(lazy="raise")
 

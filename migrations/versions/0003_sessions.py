@@ -4,7 +4,7 @@ Sessions move from a token on the account row (rotated to end them all) to one r
 sign-in, so accounts.session_token goes; everyone signed in must sign in again.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-24 12:39:28.047191
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,7 @@
-"""register → login → Profil → Pengaturan → Tambah KPJ in real Chromium at 390×844."""
+"""register → login → Profil → Pengaturan → Tambah KPJ → the card's pages, in real
+Chromium at 390×844."""
+
+import re
 
 import re
 
@@ -11,6 +14,7 @@ from webapp.extensions import db
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "sandiDewi2026"
+PERSONAL_NUMBER = re.compile(r"\d{11,}")  # a KPJ is 11 digits, a NIK 16
 
 
 @pytest.fixture
@@ -88,6 +92,16 @@ def test_register_login_and_add_an_old_card(page, dewi, smtp):
     page.wait_for_url("**/profil")
     assert old.kpj in page.locator("#kpj-list").inner_text()
     screenshot(page, "06-profil-kartu-baru")
+
+    # The card's pages are addressed by an opaque ref: no KPJ in the address bar (§7).
+    page.click(f"#kpj-list >> text={old.kpj}")
+    page.wait_for_url("**/kartu/*")
+    assert not PERSONAL_NUMBER.search(page.url)
+    assert f"KPJ {old.kpj}" in page.locator("main").inner_text()
+    page.click("text=Cetak / PDF")
+    page.wait_for_url("**/kartu/*/cetak")
+    assert not PERSONAL_NUMBER.search(page.url)
+    screenshot(page, "06b-kartu-cetak")
     assert errors == []
 
 

@@ -27,6 +27,7 @@ from webapp.identity import (
     membership_differences,
     nik_birth_date,
 )
+from webapp.kpj.services import link_values
 from webapp.models import (
     Account,
     KpjStatus,
@@ -241,7 +242,7 @@ def _link_first_card(account: Account, kpj: str) -> bool:
         db.session.execute(
             update(Membership)
             .where(Membership.kpj == kpj, Membership.account_id.is_(None))
-            .values(account_id=account.id, linked_at=utcnow())
+            .values(**link_values(account.id))
             .execution_options(synchronize_session=False)
         ).rowcount
         == 1

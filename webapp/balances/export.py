@@ -32,6 +32,12 @@ def statement_csv(statement: CardStatement) -> str:
     return out.getvalue()
 
 
+def filename(statement: CardStatement) -> str:
+    """Downloaded files are kept and shared: the name tells cards apart by the last four
+    digits only, as a masked KPJ does."""
+    return f"laporan-jht-{statement.card.kpj[-4:]}-{statement.as_of.isoformat()}.csv"
+
+
 def note(row: YearRow, statement: CardStatement) -> str:
     notes = []
     if row.is_estimate:

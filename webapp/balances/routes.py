@@ -1,6 +1,7 @@
 """Saldo JHT dan JP per KPJ (DESIGN §3.8): the card page, its statement as CSV and a
 printable statement. Only the card's owner sees any of them; to everyone else a card
-does not exist."""
+does not exist. A card is addressed by its link_ref, never by its KPJ: URLs end up in
+access logs and browser history."""
 
 from __future__ import annotations
 
@@ -11,34 +12,33 @@ from webapp.balances import bp, export, services
 from webapp.balances.services import CardStatement
 
 
-@bp.get("/kartu/<kpj>")
+@bp.get("/kartu/<ref>")
 @login_required
-def kartu(kpj: str):
-    return render_template("balances/kartu.html", statement=_own_statement(kpj))
+def kartu(ref: str):
+    return render_template("balances/kartu.html", statement=_own_statement(ref))
 
 
-@bp.get("/kartu/<kpj>/laporan.csv")
+@bp.get("/kartu/<ref>/laporan.csv")
 @login_required
-def laporan_csv(kpj: str):
-    statement = _own_statement(kpj)
+def laporan_csv(ref: str):
+    statement = _own_statement(ref)
     # The BOM makes Excel read the file as UTF-8.
     response = Response("\ufeff" + export.statement_csv(statement), mimetype="text/csv")
-    filename = f"laporan-jht-{statement.card.kpj}-{statement.as_of.isoformat()}.csv"
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+    response.headers["Content-Disposition"] = f"attachment; filename={export.filename(statement)}"
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-@bp.get("/kartu/<kpj>/cetak")
+@bp.get("/kartu/<ref>/cetak")
 @login_required
-def cetak(kpj: str):
-    return render_template("balances/cetak.html", statement=_own_statement(kpj))
+def cetak(ref: str):
+    return render_template("balances/cetak.html", statement=_own_statement(ref))
 
 
-def _own_statement(kpj: str) -> CardStatement:
+def _own_statement(ref: str) -> CardStatement:
     # Unknown and someone else's card get the same 404, before any work is done on it,
     # so nothing is learnt by guessing.
-    card = services.owned_card(current_user.id, kpj)
+    card = services.owned_card(current_user.id, ref)
     if card is None:
         abort(404)
-    return services.card_statement(kpj, services.today(), card=card)
+    return services.card_statement(card.kpj, services.today(), card=card)

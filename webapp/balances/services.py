@@ -340,13 +340,14 @@ class CardStatement:
         return date(self.as_of.year, months, 1) if months else None
 
 
-def owned_card(account_id: int, kpj: str) -> Membership | None:
-    """The card if it is linked to this account, with its employer loaded; None when it
-    does not exist or is someone else's (callers must not tell the two apart)."""
+def owned_card(account_id: int, link_ref: str) -> Membership | None:
+    """The card linked to this account under link_ref (its address in URLs), with its
+    employer loaded; None when there is no such card or it is someone else's (callers
+    must not tell the two apart)."""
     return db.session.scalar(
         select(Membership)
         .options(joinedload(Membership.employer))
-        .where(Membership.kpj == kpj, Membership.account_id == account_id)
+        .where(Membership.link_ref == link_ref, Membership.account_id == account_id)
         # The card may already sit in the session without its employer: load it anyway.
         .execution_options(populate_existing=True)
     )

@@ -14,6 +14,7 @@ from webapp.demo import dataset
 from webapp.demo.dataset import AccountSpec
 from webapp.demo.generate import DATA_DIR
 from webapp.extensions import db
+from webapp.kpj.services import link_values
 from webapp.models import Account, Membership, Person
 from webapp.registry.services import import_directory
 
@@ -69,8 +70,8 @@ def link_cards(spec: AccountSpec) -> None:
     for card in spec.linked:
         membership = _membership(card.kpj)
         if membership.account_id != account.id:
-            membership.account_id = account.id
-            membership.linked_at = spec.created_at
+            for column, value in link_values(account.id, spec.created_at).items():
+                setattr(membership, column, value)
 
 
 def _account(spec: AccountSpec) -> Account | None:

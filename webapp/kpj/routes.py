@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
-from itsdangerous import BadSignature, URLSafeSerializer
 
 from webapp import htmx
 from webapp.extensions import limiter
@@ -18,11 +17,13 @@ from webapp.kpj.services import (
     AddRequest,
     AddResult,
     add_kpj,
+    found_reference,
     linked_cards,
     parse_add_request,
+    referenced_card,
     unlinked_cards,
 )
-from webapp.models import Segment
+from webapp.models import Membership, Segment
 from webapp.toasts import toast
 
 SEGMENT_HELP = {
@@ -132,13 +133,9 @@ def _page(segment: Segment | None, kpj: str = "", errors: dict | None = None) ->
     )
 
 
-def _references() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="temukan-kpj")
-
-
-def card_reference(kpj: str, segment: str) -> str:
-    """An opaque handle for a found card: the page never shows the full number."""
-    return _references().dumps([current_user.id, kpj, segment])
+def card_reference(card: Membership) -> str:
+    """An opaque handle for a found card: the page never carries its number."""
+    return found_reference(current_app.config["SECRET_KEY"], current_user.id, card.kpj)
 
 
 @bp.get("/pengaturan/temukan-kpj")
@@ -151,13 +148,11 @@ def temukan():
 @login_required
 @attempt_limited
 def temukan_tambah():
-    try:
-        account_id, kpj, segment = _references().loads(request.form.get("ref", ""))
-    except (BadSignature, ValueError):
+    secret_key = current_app.config["SECRET_KEY"]
+    card = referenced_card(secret_key, current_user, request.form.get("ref", ""))
+    if card is None:
         abort(400)
-    if account_id != current_user.id:
-        abort(400)
-    _announce(add_kpj(current_user, AddRequest(kpj=kpj, segment=Segment(segment))))
+    _announce(add_kpj(current_user, AddRequest(kpj=card.kpj, segment=Segment(card.segment))))
     if not htmx.is_htmx():
         return redirect(url_for("kpj.temukan"), 303)
     return render_template("kpj/_found.html", **_found()) + render_template("_toast_oob.html")

@@ -1,15 +1,22 @@
-"""Tambah KPJ (DESIGN §3.6): the checks, in their order, and the link itself.
+"""Tambah KPJ (DESIGN §3.6): the checks, in their order, and the link itself; and the
+cards Temukan KPJ lama (§3.13) finds, with the handles they are offered by.
 
 Every attempt that passes field validation is stored as a Transaction. The link is a
-conditional UPDATE, so when two requests race for one KPJ the database decides which wins."""
+conditional UPDATE, so when two requests race for one KPJ the database decides which wins.
+Every way of linking a card (here, registration, the demo) sets link_values()."""
 
 from __future__ import annotations
 
+import base64
 import enum
+import hashlib
+import hmac
 import re
+import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
@@ -121,13 +128,24 @@ def _link(account: Account, kpj: str) -> bool:
                 Membership.nik == account.nik,
                 Membership.status.in_([KpjStatus.AKTIF, KpjStatus.NONAKTIF]),
             )
-            .values(account_id=account.id, linked_at=utcnow())
+            .values(**link_values(account.id))
             .execution_options(synchronize_session=False)
         )
     except OperationalError:
         # SQLite answers a concurrent writer with "database is locked".
         return False
     return result.rowcount == 1
+
+
+def link_values(account_id: int, linked_at: datetime | None = None) -> dict[str, object]:
+    """The columns linking a card to an account sets, wherever it is done. link_ref is the
+    card's address in URLs from now on: random, so it says nothing about the KPJ and means
+    nothing outside the owner's account."""
+    return {
+        "account_id": account_id,
+        "linked_at": linked_at or utcnow(),
+        "link_ref": secrets.token_urlsafe(16),
+    }
 
 
 def _record(
@@ -181,3 +199,31 @@ def unlinked_cards(account: Account) -> list[Membership]:
             .order_by(Membership.registered_on.desc())
         )
     )
+
+
+# Found cards are offered by a handle instead of their number. It is an HMAC, so it needs
+# no storage, cannot be forged, and carries no part of the KPJ, not even encoded.
+_REFERENCE_PURPOSE = b"kpjku/temukan-kpj/v1"
+_REFERENCE_BYTES = 16  # 128 bits: 22 URL-safe characters
+
+
+def found_reference(secret_key: str, account_id: int, kpj: str) -> str:
+    key = hmac.new(secret_key.encode(), _REFERENCE_PURPOSE, hashlib.sha256).digest()
+    digest = hmac.new(key, f"{account_id}:{kpj}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:_REFERENCE_BYTES]).rstrip(b"=").decode()
+
+
+def referenced_card(secret_key: str, account: Account, reference: str) -> Membership | None:
+    """The card under the account's NIK that reference was made for, if any. Cards this
+    account already holds count too, so a form sent twice hears "already linked"."""
+    cards = db.session.scalars(
+        select(Membership).where(
+            Membership.nik == account.nik,
+            or_(Membership.account_id.is_(None), Membership.account_id == account.id),
+        )
+    )
+    wanted = reference.encode()
+    for card in cards:
+        if hmac.compare_digest(found_reference(secret_key, account.id, card.kpj).encode(), wanted):
+            return card
+    return None

@@ -285,6 +285,8 @@ def _membership_update(table: sa.Table, new: dict[str, Any]) -> dict[str, Any]:
         "status": sa.case((closed, stored.status), else_=new["status"]),
         "account_id": sa.case((same_nik, stored.account_id), else_=sa.null()),
         "linked_at": sa.case((same_nik, stored.linked_at), else_=sa.null()),
+        # An unlinked card has no address: its old one must not lead anywhere again.
+        "link_ref": sa.case((same_nik, stored.link_ref), else_=sa.null()),
     }
 
 
