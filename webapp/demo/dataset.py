@@ -315,7 +315,7 @@ _TAMBAH, _PU = Action.TAMBAH_KPJ, Segment.PU
 # In an order a visitor can follow: each case still holds after the ones before it.
 CASES = (
     Case(DEWI, Action.DAFTAR, Outcome.REGISTERED, DEWI_ACTIVE, None,
-         "akun dibuat, KPJ JAKON-nya langsung terhubung"),
+         "periksa email, buka tautan aktivasi → akun aktif, KPJ JAKON-nya terhubung"),
     Case(BUDI, _TAMBAH, Outcome.LINKED, BUDI_LOGISTIK, _PU, _OK),
     Case(BUDI, _TAMBAH, Outcome.LINKED, BUDI_ELEKTRONIK, _PU, _OK),
     Case(BUDI, _TAMBAH, Outcome.WRONG_SEGMENT, BUDI_JAKON, _PU,
