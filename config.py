@@ -51,6 +51,8 @@ class Config:
 
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60 * 24 * 7
     MAX_CONTENT_LENGTH = 64 * 1024
+    # Strict-Transport-Security: only where the site is served over HTTPS.
+    HSTS = False
 
 
 class DevelopmentConfig(Config):
@@ -71,6 +73,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    HSTS = True
 
     @classmethod
     def check(cls) -> None:
