@@ -24,13 +24,17 @@ def database_url(url: str | None) -> str:
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # A failing statement's message and log never carry the values bound to it (NIKs,
+    # e-mail addresses, names).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 8
+    # werkzeug.security method for new password hashes: a slow KDF everywhere but the tests.
+    PASSWORD_HASH_METHOD = "scrypt"
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
@@ -51,6 +55,9 @@ class Config:
 
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60 * 24 * 7
     MAX_CONTENT_LENGTH = 64 * 1024
+    # No single path segment, query or form value is longer (webapp/input_guard.py); the
+    # services keep their own, tighter limits per field.
+    MAX_VALUE_LENGTH = 4096
     # Strict-Transport-Security: only where the site is served over HTTPS.
     HSTS = False
 
@@ -65,6 +72,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-not-secret"
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast: tests log in thousands of times
 
 
 class ProductionConfig(Config):

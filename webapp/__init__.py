@@ -24,9 +24,10 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     INSTANCE_DIR.mkdir(exist_ok=True)
     trust_proxies(app)
 
-    from webapp import errors, formatting, security
+    from webapp import errors, formatting, input_guard, security
     from webapp.extensions import csrf, db, limiter, login_manager, migrate
 
+    input_guard.init_app(app)  # first: hostile input is refused before anything reads it
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
