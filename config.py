@@ -42,6 +42,12 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
+    # An unreachable limit store (Redis down) must not take logins down with it: the limits
+    # then count in each process's memory, with a warning, until the store answers again.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # A store that stops answering (not only one that refuses) is given up on quickly.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     # Login: per client address and per e-mail address tried.
     LOGIN_LIMIT = "10 per 15 minutes"
     # Tambah KPJ: only attempts that reach the registry count.
@@ -83,10 +89,21 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
     HSTS = True
 
+    # Without these the app would run on a public key or an empty SQLite file.
+    REQUIRED_ENVIRONMENT = {
+        "SECRET_KEY": "the key that signs sessions and CSRF tokens, e.g. "
+        "`python -c 'import secrets; print(secrets.token_hex(32))'`",
+        "DATABASE_URL": "the PostgreSQL database, e.g. postgresql://user:password@host/kpjku",
+    }
+
     @classmethod
     def check(cls) -> None:
-        if not cls.SECRET_KEY:
-            raise RuntimeError("SECRET_KEY must be set in production")
+        # Read at start-up, not at import, so that what is checked is what is running.
+        for name, meaning in cls.REQUIRED_ENVIRONMENT.items():
+            if not os.environ.get(name):
+                raise RuntimeError(
+                    f"{name} is not set: production refuses to start without it ({meaning})."
+                )
 
 
 CONFIGS = {
@@ -94,3 +111,13 @@ CONFIGS = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+
+def config_named(name: str) -> type[Config]:
+    """The configuration KPJKU_CONFIG names; a typo must never fall back to another one."""
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        known = ", ".join(CONFIGS)
+        message = f"KPJKU_CONFIG={name!r} is not a configuration; use one of: {known}."
+        raise RuntimeError(message) from None

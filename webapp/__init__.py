@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
+from flask.logging import default_handler
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import BASE_DIR, CONFIGS, INSTANCE_DIR
+from config import BASE_DIR, INSTANCE_DIR, config_named
 
 
 def create_app(config: str | type = "development", **overrides: object) -> Flask:
-    config_class = CONFIGS[config] if isinstance(config, str) else config
+    config_class = config_named(config) if isinstance(config, str) else config
     if hasattr(config_class, "check"):
         config_class.check()
 
@@ -32,6 +35,7 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    _log_limiter_warnings()
     login_manager.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -46,6 +50,14 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     registry.init_app(app)
     demo.init_app(app)
     return app
+
+
+def _log_limiter_warnings() -> None:
+    """Flask-Limiter says that its store is unreachable (and that it falls back to memory) on
+    its own logger, which has only a NullHandler: unless logging is configured (gunicorn
+    leaves the root logger bare), send it where Flask's messages go."""
+    if not logging.getLogger().handlers:
+        logging.getLogger("flask-limiter").addHandler(default_handler)
 
 
 def trust_proxies(app: Flask) -> None:
