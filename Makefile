@@ -4,7 +4,9 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-FLASK := $(VENV)/bin/flask --app wsgi
+# wsgi.py starts production unless told otherwise; the local targets run the demo.
+DEV := KPJKU_CONFIG=development
+FLASK := $(DEV) $(VENV)/bin/flask --app wsgi
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: setup db run test test-sqlite test-postgres bench clean
@@ -29,13 +31,14 @@ test: test-sqlite test-postgres
 test-sqlite: setup
 	$(PY) -m pytest
 
-# The browser test runs once, in the SQLite pass.
+# The browser test and the start-up tests (their own processes and databases) run once, in
+# the SQLite pass (so do tests of SQLite's own settings: tests/conftest.py deselects them).
 test-postgres: setup
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -m "not e2e"
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -m "not e2e and not startup"
 
 bench: db
-	$(PY) bench/import_bench.py
-	$(PY) bench/pages_bench.py
+	$(DEV) $(PY) bench/import_bench.py
+	$(DEV) $(PY) bench/pages_bench.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

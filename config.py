@@ -69,7 +69,9 @@ def _smtp_starttls(query: str) -> bool:
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # A failing statement's message and log never carry the values bound to it (NIKs,
+    # e-mail addresses, names).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -79,6 +81,8 @@ class Config:
     # and is not re-sent on every response.
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
     SESSION_REFRESH_EACH_REQUEST = False
+    # werkzeug.security method for new password hashes: a slow KDF everywhere but the tests.
+    PASSWORD_HASH_METHOD = "scrypt"
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
@@ -86,6 +90,12 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
+    # An unreachable limit store (Redis down) must not take logins down with it: the limits
+    # then count in each process's memory, with a warning, until the store answers again.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # A store that stops answering (not only one that refuses) is given up on quickly.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     # Login: per client address. Per account, failures have budgets of their own
     # (webapp/auth/signin.py) that never lock the owner's known browser out.
     LOGIN_LIMIT = "10 per 15 minutes"
@@ -103,6 +113,11 @@ class Config:
 
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60 * 24 * 7
     MAX_CONTENT_LENGTH = 64 * 1024
+    # No single path segment, query or form value is longer (webapp/input_guard.py); the
+    # services keep their own, tighter limits per field.
+    MAX_VALUE_LENGTH = 4096
+    # Strict-Transport-Security: only where the site is served over HTTPS.
+    HSTS = False
 
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_FROM", "KPJku <no-reply@kpjku.id>")
     # A dead mail server must not hold a sender thread forever.
@@ -129,6 +144,7 @@ class TestingConfig(Config):
     MAIL_SERVER = "127.0.0.1"
     MAIL_USE_TLS = False
     MAIL_USE_SSL = False
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast: tests log in thousands of times
 
 
 class ProductionConfig(Config):
@@ -137,6 +153,14 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    HSTS = True
+
+    # Without these the app would run on a public key or an empty SQLite file.
+    REQUIRED_ENVIRONMENT = {
+        "SECRET_KEY": "the key that signs sessions and CSRF tokens, e.g. "
+        "`python -c 'import secrets; print(secrets.token_hex(32))'`",
+        "DATABASE_URL": "the PostgreSQL database, e.g. postgresql://user:password@host/kpjku",
+    }
 
     _smtp = smtp_settings(os.environ.get("SMTP_URL"))  # lower case: not itself a setting
     MAIL_BACKEND = _smtp["MAIL_BACKEND"]
@@ -149,8 +173,12 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        if not cls.SECRET_KEY:
-            raise RuntimeError("SECRET_KEY must be set in production")
+        # Read at start-up, not at import, so that what is checked is what is running.
+        for name, meaning in cls.REQUIRED_ENVIRONMENT.items():
+            if not os.environ.get(name):
+                raise RuntimeError(
+                    f"{name} is not set: production refuses to start without it ({meaning})."
+                )
 
 
 CONFIGS = {
@@ -158,3 +186,13 @@ CONFIGS = {
     "testing": TestingConfig,
     "production": ProductionConfig,
 }
+
+
+def config_named(name: str) -> type[Config]:
+    """The configuration KPJKU_CONFIG names; a typo must never fall back to another one."""
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        known = ", ".join(CONFIGS)
+        message = f"KPJKU_CONFIG={name!r} is not a configuration; use one of: {known}."
+        raise RuntimeError(message) from None

@@ -36,6 +36,15 @@ def missing_service(reason: str) -> None:
     pytest.skip(reason)  # the reason names the missing PostgreSQL or Chromium
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests of SQLite's own settings are deselected, not skipped, on PostgreSQL."""
+    if os.environ.get("TEST_DATABASE_URL", "sqlite").startswith("sqlite"):
+        return
+    chosen = [item for item in items if item.get_closest_marker("sqlite_only") is None]
+    config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
+    items[:] = chosen
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")

@@ -55,7 +55,7 @@ def test_session_cookie_is_httponly_and_lax(app, client, member):
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
-    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", None)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app("production")
 

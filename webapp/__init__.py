@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
+from flask.logging import default_handler
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import BASE_DIR, CONFIGS, INSTANCE_DIR
+from config import BASE_DIR, INSTANCE_DIR, config_named
 
 
 def create_app(config: str | type = "development", **overrides: object) -> Flask:
-    config_class = CONFIGS[config] if isinstance(config, str) else config
+    config_class = config_named(config) if isinstance(config, str) else config
     if hasattr(config_class, "check"):
         config_class.check()
 
@@ -24,13 +27,15 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     INSTANCE_DIR.mkdir(exist_ok=True)
     trust_proxies(app)
 
-    from webapp import errors, formatting, mail, security
+    from webapp import errors, formatting, input_guard, mail, security
     from webapp.extensions import csrf, db, limiter, login_manager, migrate
 
+    input_guard.init_app(app)  # first: hostile input is refused before anything reads it
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    _log_limiter_warnings()
     login_manager.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -46,6 +51,14 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     registry.init_app(app)
     demo.init_app(app)
     return app
+
+
+def _log_limiter_warnings() -> None:
+    """Flask-Limiter says that its store is unreachable (and that it falls back to memory) on
+    its own logger, which has only a NullHandler: unless logging is configured (gunicorn
+    leaves the root logger bare), send it where Flask's messages go."""
+    if not logging.getLogger().handlers:
+        logging.getLogger("flask-limiter").addHandler(default_handler)
 
 
 def trust_proxies(app: Flask) -> None:

@@ -1,5 +1,7 @@
 """Unbound extension singletons; create_app() binds them with init_app()."""
 
+import sqlite3
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -7,8 +9,6 @@ from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-import sqlite3
-
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -35,10 +35,25 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 mail = Mail()
 
 
+# How long a request waits for another writer (a registry import holds the write lock for
+# seconds) before SQLite gives up with "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
 @event.listens_for(Engine, "connect")
-def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record) -> None:
+def _configure_sqlite(dbapi_connection, connection_record) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
     # SQLite leaves foreign keys unchecked unless every connection asks for them.
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    if _is_file(cursor):
+        # Write-ahead log: pages keep reading while a long import writes.
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def _is_file(cursor: sqlite3.Cursor) -> bool:
+    """An in-memory database has no file, and no write-ahead log."""
+    return any(name == "main" and path for _, name, path in cursor.execute("PRAGMA database_list"))

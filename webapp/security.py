@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, flash, redirect, request, url_for
+import unicodedata
+from urllib.parse import unquote, urlsplit
+
+from flask import Flask, Response, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from webapp import htmx, sessions
@@ -24,6 +27,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+HSTS_POLICY = "max-age=31536000; includeSubDomains"
 
 
 def init_app(app: Flask) -> None:
@@ -53,6 +58,9 @@ def _set_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config["HSTS"]:
+        # Only where the site is served over HTTPS: a browser then refuses plain HTTP for a year.
+        headers.setdefault("Strict-Transport-Security", HSTS_POLICY)
     if current_user.is_authenticated and not request.path.startswith("/static/"):
         # Pages with personal data stay out of every cache, the browser's included.
         headers["Cache-Control"] = "no-store"
@@ -63,8 +71,38 @@ def _here() -> str:
     return request.full_path.rstrip("?")
 
 
+# More layers of percent-encoding than any link of this site has.
+_MAX_DECODINGS = 5
+# Controls, format characters (U+200B, U+FEFF), surrogates, and space, line and paragraph
+# separators (U+2028): browsers drop or rewrite them, so what was checked is not what is followed.
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"}
+
+
 def safe_next(target: str | None) -> str | None:
-    """Only same-site paths are followed after login (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """target if it is a path on this site, else None (no open redirect).
+
+    Checked on every percent-decoding of it, down to the last, since a browser or a proxy
+    may decode once more: `/%2F/evil.example` and `/%09/evil.example` are other sites to a
+    browser. No scheme, no host, no backslash, no control, format or space character."""
+    if not target:
         return None
-    return target
+    layer = target
+    for _ in range(_MAX_DECODINGS):
+        if not _is_plain_path(layer):
+            return None
+        decoded = unquote(layer)
+        if decoded == layer:
+            return target
+        layer = decoded
+    return None
+
+
+def _is_plain_path(path: str) -> bool:
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return False
+    if any(unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in path):
+        return False
+    if "\ufffd" in path:  # what percent-escapes that are not UTF-8 decode to
+        return False
+    parts = urlsplit(path)
+    return not parts.scheme and not parts.netloc

@@ -7,13 +7,25 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from webapp.balances.services import jht_summaries, today
+from webapp.errors import render_error
 from webapp.extensions import db
+from webapp.formatting import number
 from webapp.kpj.messages import describe
 from webapp.kpj.services import linked_cards
 from webapp.main import bp
 from webapp.models import Transaction
 
 HISTORY_PAGE_SIZE = 20
+MAX_HISTORY_PAGE = 10_000
+INVALID_PAGE = (
+    "Nomor halaman tidak valid",
+    f"Nomor halaman riwayat berupa angka 1 sampai {number(MAX_HISTORY_PAGE)}. Buka Riwayat "
+    "lewat menu di bawah.",
+)
+PAGE_PAST_THE_END = (
+    "Halaman riwayat tidak ada",
+    "Riwayat transaksi Anda belum sampai halaman ini. Buka Riwayat lewat menu di bawah.",
+)
 
 
 @bp.get("/")
@@ -41,7 +53,9 @@ def pengaturan():
 @bp.get("/riwayat")
 @login_required
 def riwayat():
-    page = max(request.args.get("halaman", 1, type=int), 1)
+    page = _page_number(request.args.get("halaman"))
+    if page is None:
+        return render_error(400, *INVALID_PAGE)
     rows = db.session.scalars(
         select(Transaction)
         .where(Transaction.account_id == current_user.id)
@@ -49,10 +63,22 @@ def riwayat():
         .limit(HISTORY_PAGE_SIZE + 1)
         .offset((page - 1) * HISTORY_PAGE_SIZE)
     ).all()
+    if not rows and page > 1:
+        return render_error(404, *PAGE_PAST_THE_END)
     entries = [(row, describe(row)) for row in rows[:HISTORY_PAGE_SIZE]]
     return render_template(
         "main/riwayat.html", entries=entries, page=page, has_more=len(rows) > HISTORY_PAGE_SIZE
     )
+
+
+def _page_number(text: str | None) -> int | None:
+    """halaman: missing is the first page; anything but 1 to MAX_HISTORY_PAGE is no page."""
+    if text is None:
+        return 1
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_HISTORY_PAGE))):
+        return None
+    page = int(text)
+    return page if 1 <= page <= MAX_HISTORY_PAGE else None
 
 
 @bp.get("/sehat")
