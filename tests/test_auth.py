@@ -150,7 +150,9 @@ def test_repeated_failed_logins_are_rate_limited(client, auth, member, app):
     app.config["LOGIN_LIMIT"] = "3 per minute"
     statuses = [auth.login("budi@contoh.id", "salah-sandi-1").status_code for _ in range(4)]
     assert statuses == [422, 422, 422, 429]
-    assert "Terlalu banyak percobaan" in auth.login("budi@contoh.id").get_data(as_text=True)
+    refused = auth.login("budi@contoh.id").get_data(as_text=True)
+    assert "coba lagi dalam 1 menit" in refused
+    assert 'value="budi@contoh.id"' in refused, "the form stays filled"
 
 
 def test_logout_is_a_post(client, auth, member):

@@ -114,14 +114,19 @@ def test_a_malformed_address_is_a_field_error(client, member, smtp):
     assert smtp.messages == []
 
 
-def test_requests_are_rate_limited_per_address(app, member, smtp):
-    statuses = []
+def test_requests_are_rate_limited_per_address(app, member, smtp, caplog):
+    caplog.set_level("DEBUG")
+    responses = []
     for index in range(4):
         client = app.test_client()
         client.environ_base["REMOTE_ADDR"] = f"10.3.0.{index}"
-        statuses.append(ask(client, "budi@contoh.id").status_code)
-    assert statuses == [303, 303, 303, 429]
+        responses.append(ask(client, "budi@contoh.id"))
+    assert [response.status_code for response in responses] == [303, 303, 303, 429]
+    assert "Coba lagi dalam 60 menit" in responses[-1].get_data(as_text=True)
     assert len(smtp.wait_for(3)) == 3
+    app_logs = [r.getMessage() for r in caplog.records if not r.name.startswith("mail.log")]
+    assert not [line for line in app_logs if "budi@contoh.id" in line], "limit keys hold a keyed hash"
+    assert any("reset-email:" in line for line in app_logs), "the limiter did log its key"
 
 
 def test_a_bogus_token_is_refused(client, member):

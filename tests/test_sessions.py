@@ -226,3 +226,14 @@ def test_another_accounts_session_cannot_be_ended(app, member):
     assert response.status_code == 303
     assert victim_session in [row.id for row in session_rows()]
     assert "Sesi sudah berakhir" in attacker.get("/pengaturan/keamanan").get_data(as_text=True)
+
+
+def test_static_files_never_load_the_signed_in_account(app, member):
+    from tests.querycount import count_queries
+
+    client = signed_in(app)
+    with count_queries() as queries:
+        with client.get("/static/css/app.css") as response:
+            assert response.status_code == 200
+    assert queries.count == 0
+    assert "Cache-Control" not in response.headers or "no-store" not in response.headers["Cache-Control"]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Flask, render_template
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp import htmx
-from webapp.extensions import db
+from webapp.extensions import db, limiter
+from webapp.formatting import wait_minutes
 
 MESSAGES = {
     400: ("Permintaan tidak dapat diproses", "Periksa kembali isian Anda lalu coba lagi."),
@@ -25,6 +29,7 @@ MESSAGES = {
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(500, _server_error)
 
@@ -43,6 +48,24 @@ def _csrf_error(error: CSRFError):
     return render_error(
         400, "Sesi formulir kedaluwarsa", "Muat ulang halaman lalu kirim formulir sekali lagi."
     )
+
+
+def too_many_text(minutes: int) -> str:
+    return f"Demi keamanan, percobaan dibatasi. Coba lagi dalam {minutes} menit."
+
+
+def limit_wait_minutes(reset_at: float) -> int:
+    """Minutes until a Flask-Limiter window lets a request in. Its reset_at is the reset
+    time plus one second, truncated (flask_limiter.wrappers.RequestLimit.reset_at)."""
+    return wait_minutes(reset_at - 1 - time.time())
+
+
+def _rate_limited(error: RateLimitExceeded):
+    if error.response is not None:  # the view's own answer, e.g. the login form kept filled
+        return error.response
+    current = limiter.current_limit
+    minutes = limit_wait_minutes(current.reset_at) if current else 1
+    return render_error(429, text=too_many_text(minutes))
 
 
 def _http_error(error: HTTPException):

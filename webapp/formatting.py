@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -49,6 +50,11 @@ def waktu(value: datetime | None) -> str:
         return "–"
     local = value.replace(tzinfo=timezone.utc).astimezone(WIB)
     return f"{format_datetime(local, format='d MMMM y HH.mm', locale=LOCALE, tzinfo=WIB)} WIB"
+
+
+def wait_minutes(seconds: float) -> int:
+    """Whole minutes to tell someone to wait: rounded up, never 0."""
+    return max(1, math.ceil(seconds / 60))
 
 
 def lalu(value: datetime, now: datetime | None = None) -> str:

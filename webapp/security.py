@@ -61,8 +61,9 @@ def _set_headers(response: Response) -> Response:
     if current_app.config["HSTS"]:
         # Only where the site is served over HTTPS: a browser then refuses plain HTTP for a year.
         headers.setdefault("Strict-Transport-Security", HSTS_POLICY)
-    if current_user.is_authenticated and not request.path.startswith("/static/"):
-        # Pages with personal data stay out of every cache, the browser's included.
+    # Static files are the same for everyone: they never load the session (no query, no
+    # Vary: Cookie). Pages with personal data stay out of every cache, the browser's included.
+    if not request.path.startswith("/static/") and current_user.is_authenticated:
         headers["Cache-Control"] = "no-store"
     return response
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from webapp.extensions import db
@@ -17,6 +20,14 @@ Errors = dict[str, str]
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def email_key(email: str) -> str:
+    """A keyed hash of an address typed, for counting attempts (rate limits, sign-in
+    budgets) without keeping or logging the address itself."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    typed = normalise_email(email).encode("utf-8", "replace")
+    return hmac.new(secret, typed, hashlib.sha256).hexdigest()
 
 
 def email_error(email: str) -> str | None:

@@ -3,12 +3,22 @@ Keamanan akun."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from webapp import sessions
 from webapp.auth import bp, devices, events, passwords, services, signin
-from webapp.auth.accounts import normalise_email, parse_email
+from webapp.auth.accounts import email_key, parse_email
+from webapp.errors import limit_wait_minutes
 from webapp.extensions import limiter
 from webapp.formatting import mask_email
 from webapp.security import safe_next
@@ -26,11 +36,26 @@ def _refused(response) -> bool:
 
 
 def _reset_email_key() -> str:
-    return "reset-email:" + normalise_email(request.form.get("email", ""))
+    return "reset-email:" + email_key(request.form.get("email", ""))
+
+
+def _login_refused(minutes: int):
+    error = (
+        f"Terlalu banyak percobaan masuk yang gagal. Demi keamanan, coba lagi dalam {minutes} "
+        "menit, atau atur ulang kata sandi lewat Lupa kata sandi. Perangkat yang pernah Anda "
+        "pakai untuk masuk tetap bisa masuk dengan kata sandi yang benar."
+    )
+    email = request.form.get("email", "")
+    return make_response(render_template("auth/login.html", email=email, error=error), 429)
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT"], methods=["POST"], deduct_when=_refused)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT"],
+    methods=["POST"],
+    deduct_when=_refused,
+    on_breach=lambda limit: _login_refused(limit_wait_minutes(limit.reset_at)),
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.beranda"))
@@ -40,13 +65,7 @@ def login():
     result = signin.sign_in(email, request.form.get("password", ""), devices.presented())
     if isinstance(result, signin.Refused):
         if result.wait_minutes:
-            error = (
-                "Terlalu banyak percobaan masuk yang gagal untuk email ini. Demi keamanan, "
-                f"coba lagi dalam {result.wait_minutes} menit, atau atur ulang kata sandi "
-                "lewat Lupa kata sandi. Perangkat yang pernah Anda pakai untuk masuk tetap "
-                "bisa masuk dengan kata sandi yang benar."
-            )
-            return render_template("auth/login.html", email=email, error=error), 429
+            return _login_refused(result.wait_minutes)
         return render_template("auth/login.html", email=email, error=WRONG_LOGIN), 422
     toast("success", "Selamat datang", "Anda sudah masuk.")
     response = redirect(safe_next(request.args.get("next")) or url_for("main.beranda"), 303)

@@ -8,22 +8,19 @@ refusal says nothing about whether an address has an account."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash
 
 from webapp import sessions
 from webapp.auth import events
 from webapp.auth.devices import Device
-from webapp.auth.accounts import find_account, normalise_email
+from webapp.auth.accounts import email_key, find_account
 from webapp.auth.passwords import dummy_hash
 from webapp.extensions import db
+from webapp.formatting import wait_minutes
 from webapp.models import Account, LoginAttempt, SecurityEventKind, utcnow
 
 FAILURE_WINDOW = timedelta(hours=1)
@@ -46,7 +43,7 @@ def sign_in(email: str, password: str, device: Device | None) -> Account | Refus
     """Check the password within the failure budget; on success start a server-side
     session on this browser. Commits."""
     account = find_account(email)
-    key = _email_key(email)
+    key = email_key(email)
     nonce = device.nonce if account and device and device.account_id == account.id else None
     reserved = _reserve(key, nonce)
     if isinstance(reserved, Refused):
@@ -90,11 +87,6 @@ def end_session(account: Account, session_id: int) -> bool:
     return ended
 
 
-def _email_key(email: str) -> str:
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, normalise_email(email).encode("utf-8", "replace"), hashlib.sha256).hexdigest()
-
-
 def _reserve(key: str, nonce: str | None) -> LoginAttempt | Refused:
     now = utcnow()
     if nonce is not None and _used(key, nonce, now)[0] >= KNOWN_BROWSER_FAILURES:
@@ -109,7 +101,7 @@ def _reserve(key: str, nonce: str | None) -> LoginAttempt | Refused:
         return attempt
     db.session.delete(attempt)
     db.session.commit()
-    return Refused(wait_minutes=_minutes_until(oldest + FAILURE_WINDOW, now))
+    return Refused(wait_minutes=wait_minutes((oldest + FAILURE_WINDOW - now).total_seconds()))
 
 
 def _used(key: str, nonce: str | None, now: datetime) -> tuple[int, datetime]:
@@ -124,6 +116,3 @@ def _used(key: str, nonce: str | None, now: datetime) -> tuple[int, datetime]:
     ).one()
     return count, oldest or now
 
-
-def _minutes_until(moment: datetime, now: datetime) -> int:
-    return max(1, math.ceil((moment - now).total_seconds() / 60))
