@@ -225,3 +225,18 @@ def test_two_clicks_at_once_open_one_account(client, dewi, smtp, app):
         thread.join()
     assert sorted(statuses) == [303, 410]
     assert accounts() == 1
+
+
+def test_a_taken_address_costs_the_same_password_hashing_as_a_new_one(client, dewi, smtp, monkeypatch):
+    """Timing must not tell a taken address from a new one: both hash the password once."""
+    from webapp.auth import services
+
+    person, card = dewi
+    other = factories.person()
+    factories.account(other, factories.membership(other), email="dipakai@contoh.id")
+    hashed: list[str] = []
+    real = services.hash_password
+    monkeypatch.setattr(services, "hash_password", lambda password: hashed.append(password) or real(password))
+    register(client, registration_form(person, card, email="dipakai@contoh.id"))
+    register(client, registration_form(person, card, email="baru@contoh.id"))
+    assert len(hashed) == 2

@@ -154,6 +154,8 @@ def register(data: Registration) -> CheckEmail | AlreadyRegistered | Errors:
         return {"kpj": card_error}
     if existing is not None:
         return AlreadyRegistered(mask_email(existing.email))
+    # Hashed before the branch: a taken address must not answer faster than a new one.
+    password_hash = hash_password(data.password)
     if find_account(data.email) is not None:
         emails.send_address_taken(data.email)
         return CheckEmail(data.email)
@@ -167,7 +169,7 @@ def register(data: Registration) -> CheckEmail | AlreadyRegistered | Errors:
             kpj=data.kpj,
             email=data.email,
             phone=data.phone,
-            password_hash=hash_password(data.password),
+            password_hash=password_hash,
             created_at=now,
             expires_at=now + VERIFICATION_LIFETIME,
         )
