@@ -117,3 +117,28 @@ def test_the_client_address_comes_from_trusted_proxies_only(hops, seen):
         "/", environ_base={"REMOTE_ADDR": "10.0.0.1"}, headers={"X-Forwarded-For": "203.0.113.9"}
     )
     assert response.get_data(as_text=True) == seen
+
+
+# The service worker keeps nothing personal: static files and an offline page rendered
+# without a session (DESIGN §7).
+
+
+def test_the_offline_page_carries_no_session_token_toast_or_personal_data(client, member):
+    client.get("/profil")  # a toast waits in the session
+    response = client.get("/offline")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "csrf" not in html.lower() and "X-CSRFToken" not in html
+    assert "toast" not in html
+    assert member.email not in html and "BUDI" not in html and member.nik[-4:] not in html
+    assert "COBA LAGI" in html
+    assert "Set-Cookie" not in response.headers
+
+
+def test_the_service_worker_precaches_the_offline_page_without_cookies(client):
+    with client.get("/sw.js") as response:
+        source = response.get_data(as_text=True)
+    assert 'new Request("/offline", { credentials: "omit" })' in source
+    precache = source.split("const PRECACHE = [")[1].split("];")[0]
+    assert '"/offline"' not in precache
+    assert all(line.strip().startswith('"/static/') for line in precache.strip().splitlines())
