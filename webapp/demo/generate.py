@@ -3,7 +3,7 @@ of DESIGN §4 and a README that describes them. Deterministic: every card draws 
 and payment days from its own seeded random.Random, so the output never changes between
 runs and editing one card leaves the others' numbers alone.
 
-Regenerate after changing dataset.py: `flask --app wsgi demo generate`."""
+Regenerate after changing dataset.py: `KPJKU_CONFIG=development flask --app wsgi demo generate`."""
 
 from __future__ import annotations
 
