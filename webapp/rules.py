@@ -3,9 +3,48 @@ Figures that are derived rather than published say so, so pages can label them."
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+
+class Programme(enum.StrEnum):
+    JHT = "JHT"  # Jaminan Hari Tua: old-age savings, paid out as a lump sum
+    JP = "JP"  # Jaminan Pensiun
+    JKK = "JKK"  # Jaminan Kecelakaan Kerja
+    JKM = "JKM"  # Jaminan Kematian
+    JKP = "JKP"  # Jaminan Kehilangan Pekerjaan
+
+    @property
+    def label(self) -> str:
+        return PROGRAMME_LABELS[self]
+
+
+PROGRAMME_LABELS = {
+    Programme.JHT: "Jaminan Hari Tua",
+    Programme.JP: "Jaminan Pensiun",
+    Programme.JKK: "Jaminan Kecelakaan Kerja",
+    Programme.JKM: "Jaminan Kematian",
+    Programme.JKP: "Jaminan Kehilangan Pekerjaan",
+}
+
+# Which programmes a card of each segment has (DESIGN §2; JAKON: Permenaker 44/2015).
+# BPU and PMI members may opt out of JHT; a card shows JHT when it has JHT contributions.
+PROGRAMMES: dict[str, tuple[Programme, ...]] = {
+    "PU": (Programme.JHT, Programme.JP, Programme.JKK, Programme.JKM, Programme.JKP),
+    "BPU": (Programme.JKK, Programme.JKM, Programme.JHT),
+    "PMI": (Programme.JKK, Programme.JKM, Programme.JHT),
+    "JAKON": (Programme.JKK, Programme.JKM),
+}
+
+
+def programmes(segment: str) -> tuple[Programme, ...]:
+    return PROGRAMMES[segment]
+
+
+def has_programme(segment: str, programme: Programme) -> bool:
+    return programme in PROGRAMMES[segment]
+
 
 # PU contribution rates as fractions of the monthly wage.
 PU_JHT = Fraction(57, 1000)  # 3.7% employer + 2% worker
