@@ -69,6 +69,8 @@ class TxStatus(enum.StrEnum):
 
 class TxKind(enum.StrEnum):
     TAMBAH_KPJ = "TAMBAH_KPJ"
+    GABUNG_SALDO = "GABUNG_SALDO"
+    KLAIM_JHT = "KLAIM_JHT"
 
 
 def _in(column: str, values: type[enum.StrEnum]) -> str:
@@ -304,3 +306,158 @@ class PasswordReset(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class LedgerKind(enum.StrEnum):
+    """Money that moves in the portal, beside the registry's contributions. A closing
+    entry (MERGE_OUT, PAYOUT) empties its card; the others do not."""
+
+    MERGE_IN = "MERGE_IN"
+    MERGE_OUT = "MERGE_OUT"
+    PAYOUT = "PAYOUT"
+    PARTIAL_PAYOUT = "PARTIAL_PAYOUT"
+
+    @property
+    def is_inflow(self) -> bool:
+        return self is LedgerKind.MERGE_IN
+
+    @property
+    def closes_card(self) -> bool:
+        return self in (LedgerKind.MERGE_OUT, LedgerKind.PAYOUT)
+
+
+class LedgerEntry(db.Model):
+    """A JHT movement of a card made by the portal (a merge or a payout), in whole rupiah.
+    Balances are never stored: they are derived from contributions and these entries."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kpj: Mapped[str] = mapped_column(ForeignKey("memberships.kpj"))
+    kind: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    booked_on: Mapped[date] = mapped_column(Date)
+    # The other card of a merge: where the money went (MERGE_OUT) or came from (MERGE_IN).
+    counterpart_kpj: Mapped[str | None] = mapped_column(String(11))
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"))
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", LedgerKind), name="kind"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        Index("ix_ledger_entries_kpj_booked", "kpj", "booked_on"),
+    )
+
+    @property
+    def kind_enum(self) -> LedgerKind:
+        return LedgerKind(self.kind)
+
+
+class ClaimKind(enum.StrEnum):
+    FULL = "FULL"
+    PARTIAL_10 = "PARTIAL_10"
+    PARTIAL_30 = "PARTIAL_30"
+
+
+class ClaimReason(enum.StrEnum):
+    MENGUNDURKAN_DIRI = "MENGUNDURKAN_DIRI"
+    PHK = "PHK"
+    HABIS_KONTRAK = "HABIS_KONTRAK"
+    USIA_56 = "USIA_56"
+    MENINGGALKAN_INDONESIA = "MENINGGALKAN_INDONESIA"
+    CACAT_TOTAL_TETAP = "CACAT_TOTAL_TETAP"
+    # A partial claim (10% or 30%) while still active needs no reason of these.
+    KLAIM_SEBAGIAN = "KLAIM_SEBAGIAN"
+
+
+class ClaimStage(enum.StrEnum):
+    AGENDA = "AGENDA"
+    PENETAPAN = "PENETAPAN"
+    PERSETUJUAN = "PERSETUJUAN"
+    PEMBAYARAN = "PEMBAYARAN"
+    SELESAI = "SELESAI"
+    DITOLAK = "DITOLAK"
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (ClaimStage.SELESAI, ClaimStage.DITOLAK)
+
+
+class Claim(db.Model):
+    """A JHT claim. Amounts are fixed at submission (gross with development accrued to
+    that day, PPh 21, net); the ledger pays out what the cards hold at Selesai.
+    open_account_id is the account's id while the claim is open and NULL after: a unique
+    column, so an account never has two open claims, however the requests race.
+    partial_nik likewise allows one partial claim per participant (kept unless rejected)."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(22), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    open_account_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    partial_nik: Mapped[str | None] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(String(24))
+    stage: Mapped[str] = mapped_column(String(12))
+    gross: Mapped[int] = mapped_column(BigInteger)
+    tax: Mapped[int] = mapped_column(BigInteger)
+    net: Mapped[int] = mapped_column(BigInteger)
+    npwp: Mapped[str | None] = mapped_column(String(16))
+    bank_code: Mapped[str] = mapped_column(String(12))
+    account_number: Mapped[str] = mapped_column(String(20))
+    account_holder: Mapped[str] = mapped_column(String(100))
+    video_slot: Mapped[datetime | None] = mapped_column(DateTime, unique=True)
+    rejection_reason: Mapped[str | None] = mapped_column(String(300))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", ClaimKind), name="kind"),
+        CheckConstraint(_in("reason", ClaimReason), name="reason"),
+        CheckConstraint(_in("stage", ClaimStage), name="stage"),
+        CheckConstraint("gross >= 0 AND tax >= 0 AND net >= 0", name="amounts_not_negative"),
+    )
+
+    @property
+    def stage_enum(self) -> ClaimStage:
+        return ClaimStage(self.stage)
+
+
+class ClaimEvent(db.Model):
+    """One step of a claim's timeline (Agenda Klaim → … → Selesai, or Ditolak)."""
+
+    __tablename__ = "claim_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint(_in("stage", ClaimStage), name="stage"),)
+
+
+class DocumentKind(enum.StrEnum):
+    KTP = "KTP"
+    BUKU_TABUNGAN = "BUKU_TABUNGAN"
+    BUKTI_ALASAN = "BUKTI_ALASAN"
+
+
+class ClaimDocument(db.Model):
+    """An uploaded document of a claim. The file lives under UPLOAD_DIR with a random
+    name (webapp/uploads.py); its name and type here are what the content proved."""
+
+    __tablename__ = "claim_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(22), unique=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint(_in("kind", DocumentKind), name="kind"),)
