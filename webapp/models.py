@@ -122,6 +122,10 @@ class Membership(db.Model):
     ended_on: Mapped[date | None] = mapped_column(Date)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     linked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set by Gabung saldo: the card this one's balance went to (DIGABUNG), and on the target
+    # the earliest start of the cards merged into it, from which its membership counts.
+    merged_into: Mapped[str | None] = mapped_column(ForeignKey("memberships.kpj"))
+    member_since: Mapped[date | None] = mapped_column(Date)
     link_ref: Mapped[str | None] = mapped_column(String(22), unique=True)
 
     employer: Mapped[Employer | None] = relationship(lazy="raise")

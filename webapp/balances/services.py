@@ -1,142 +1,30 @@
-"""JHT and JP balances of a KPJ, computed from the ledger (DESIGN §5). No HTTP here.
+"""JHT statements and JP positions of a KPJ (DESIGN §5). No HTTP here.
 
-Money is whole rupiah; rates and shares are exact fractions, floored once per year, so
-every figure is reproducible to the rupiah. Each public function runs a fixed number of
-SQL queries however many cards or contributions there are: the ledger is aggregated by
-month of payment in the database and rolled up year by year here."""
+The JHT figures come from webapp/ledger.py, the one place that turns contributions,
+merges and payouts into balances. Each public function runs a fixed number of SQL
+queries however many cards or contributions there are."""
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from fractions import Fraction
 
 from sqlalchemy import and_, extract, func, select
 from sqlalchemy.orm import joinedload
 
-from webapp import rules
+from webapp import ledger, rules
 from webapp.extensions import db
 from webapp.formatting import WIB
-from webapp.models import Contribution, JhtRate, KpjStatus, Membership
-
-MONTHS = 12
-
-# Amounts paid on one card, keyed by (year, month) of paid_on.
-PaidByMonth = Mapping[tuple[int, int], int]
+from webapp.ledger import MONTHS, Ledger, Movements, YearRow, development, rate_for  # noqa: F401
+from webapp.models import Contribution, KpjStatus, Membership
 
 
 def today() -> date:
     """The ledger's day is Jakarta's: a year is credited when it ends there."""
     return datetime.now(WIB).date()
-
-
-# --- The yearly ledger -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class YearRow:
-    """One year of a statement. rate is the percentage applied (6.26 = 6.26%). A year
-    without its own published rate borrows the latest earlier one (rate_fallback_from)
-    or, with none earlier, earns 0% (rate_known False). The as_of year is an estimate:
-    its development is accrued to the end of the last full month, not credited."""
-
-    year: int
-    rate: Decimal
-    rate_fallback_from: int | None
-    rate_known: bool
-    opening: int
-    contributions: int
-    development: int
-    closing: int
-    is_estimate: bool
-
-
-@dataclass(frozen=True)
-class Ledger:
-    years: tuple[YearRow, ...]
-
-    @property
-    def current(self) -> YearRow | None:
-        return self.years[-1] if self.years else None
-
-    @property
-    def balance(self) -> int:
-        """Credited balance: last completed year's closing plus this year's contributions."""
-        current = self.current
-        return current.opening + current.contributions if current else 0
-
-    @property
-    def accrued_estimate(self) -> int:
-        """This year's development so far: shown apart, it is not credited yet."""
-        return self.current.development if self.current else 0
-
-    @property
-    def total_contributions(self) -> int:
-        return sum(row.contributions for row in self.years)
-
-    @property
-    def total_development(self) -> int:
-        """Credited development only (completed years)."""
-        return sum(row.development for row in self.years if not row.is_estimate)
-
-
-def rate_for(year: int, rates: Mapping[int, Decimal]) -> tuple[Decimal, int | None, bool]:
-    """(percent, fallback year, known) for a year, per DESIGN §5."""
-    if year in rates:
-        return rates[year], None, True
-    earlier = [y for y in rates if y < year]
-    if not earlier:
-        return Decimal(0), None, False
-    fallback = max(earlier)
-    return rates[fallback], fallback, True
-
-
-def development(opening: int, paid: Mapping[int, int], rate: Decimal, months: int) -> int:
-    """Development earned by the end of month `months` of a year, paid mapping the month
-    a contribution was paid (m) to its amount:
-
-        floor(opening·r·M/12 + Σ amount·r·max(0, M − m)/12)
-
-    With M = 12 this is exactly DESIGN §5's full-year rule,
-    floor(opening·r + Σ amount·r·(12 − m)/12). For the current year M is the number of
-    full months elapsed (as_of.month − 1), which gives the accrued estimate: the opening
-    has earned M/12 of a year and each contribution the whole months since its payment."""
-    weighted = opening * months + sum(
-        amount * max(0, months - month) for month, amount in paid.items()
-    )
-    return math.floor(Fraction(rate) / 100 * weighted / MONTHS)
-
-
-def ledger(paid: PaidByMonth, rates: Mapping[int, Decimal], as_of: date) -> Ledger:
-    """Years from the first paid year to as_of's year, including years without
-    contributions (the opening keeps earning). Payments after as_of's month are ignored
-    (the queries already leave out those after as_of itself)."""
-    by_year: dict[int, dict[int, int]] = defaultdict(dict)
-    for (year, month), amount in paid.items():
-        if (year, month) <= (as_of.year, as_of.month):
-            by_year[year][month] = by_year[year].get(month, 0) + amount
-    if not by_year:
-        return Ledger(())
-    rows: list[YearRow] = []
-    opening = 0
-    for year in range(min(by_year), as_of.year + 1):
-        in_year = by_year.get(year, {})
-        is_estimate = year == as_of.year
-        months = as_of.month - 1 if is_estimate else MONTHS
-        rate, fallback_from, known = rate_for(year, rates)
-        contributions = sum(in_year.values())
-        earned = development(opening, in_year, rate, months)
-        closing = opening + contributions + earned
-        rows.append(
-            YearRow(year, rate, fallback_from, known, opening, contributions, earned, closing,
-                    is_estimate)
-        )
-        opening = closing
-    return Ledger(tuple(rows))
 
 
 # --- JHT summaries for many cards (Beranda) --------------------------------------------
@@ -157,11 +45,9 @@ def jht_summaries(kpjs: Sequence[str], as_of: date) -> dict[str, JhtSummary]:
     kpjs = list(dict.fromkeys(kpjs))
     if not kpjs:
         return {}
-    jht_paid, _ = _paid_by_month(kpjs, as_of)
-    rates = _rates()
+    books = ledger.ledgers(kpjs, as_of)
     last = _last_contributions(kpjs, as_of)
-    return {kpj: _summary(ledger(jht_paid.get(kpj, {}), rates, as_of), last.get(kpj))
-            for kpj in kpjs}
+    return {kpj: _summary(books[kpj], last.get(kpj)) for kpj in kpjs}
 
 
 def _summary(jht: Ledger, last: Contribution | None) -> JhtSummary:
@@ -363,10 +249,10 @@ def card_statement(kpj: str, as_of: date, *, card: Membership | None = None) -> 
             raise LookupError(kpj)
     elif card.kpj != kpj:
         raise ValueError(f"card {card.kpj} is not KPJ {kpj}")
-    jht_paid, jp_paid = _paid_by_month([kpj], as_of)
-    rates = _rates()
-    jht = ledger(jht_paid.get(kpj, {}), rates, as_of)
-    jp_ledger = ledger(jp_paid.get(kpj, {}), rates, as_of)
+    movements, jp_paid = ledger.load([kpj], as_of)
+    rates = ledger.rates()
+    jht = ledger.build(movements.get(kpj, Movements()), rates, as_of)
+    jp_ledger = ledger.build(Movements(contributions=jp_paid.get(kpj, {})), rates, as_of)
     return CardStatement(
         card=card,
         as_of=as_of,
@@ -377,29 +263,6 @@ def card_statement(kpj: str, as_of: date, *, card: Membership | None = None) -> 
 
 
 # --- Queries -------------------------------------------------------------------------------
-
-
-def _paid_by_month(
-    kpjs: Sequence[str], as_of: date
-) -> tuple[dict[str, dict[tuple[int, int], int]], dict[str, dict[tuple[int, int], int]]]:
-    """JHT and JP amounts per card and (year, month) of payment, in one query."""
-    year, month = extract("year", Contribution.paid_on), extract("month", Contribution.paid_on)
-    rows = db.session.execute(
-        select(Contribution.kpj, year, month, func.sum(Contribution.jht), func.sum(Contribution.jp))
-        .where(Contribution.kpj.in_(kpjs), Contribution.paid_on <= as_of)
-        .group_by(Contribution.kpj, year, month)
-    )
-    jht: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)
-    jp: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)
-    for kpj, y, m, jht_sum, jp_sum in rows:
-        # PostgreSQL returns numerics for EXTRACT and SUM: normalise to int.
-        jht[kpj][int(y), int(m)] = int(jht_sum)
-        jp[kpj][int(y), int(m)] = int(jp_sum)
-    return jht, jp
-
-
-def _rates() -> dict[int, Decimal]:
-    return {row.year: row.rate for row in db.session.scalars(select(JhtRate))}
 
 
 def _last_contributions(kpjs: Sequence[str], as_of: date) -> dict[str, Contribution]:

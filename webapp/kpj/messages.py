@@ -70,11 +70,11 @@ def describe(transaction: Transaction) -> Notice:
                 segment_to_choose=card_segment,
             )
         case Outcome.CLOSED:
-            return Notice(
-                "warning",
-                "KPJ sudah ditutup",
-                CLOSED_REASONS[KpjStatus(transaction.detail)],
-            )
+            status, _, target = (transaction.detail or "").partition(":")
+            text = CLOSED_REASONS[KpjStatus(status)]
+            if target:
+                text += f" KPJ tujuannya: {mask_kpj(target)}."
+            return Notice("warning", "KPJ sudah ditutup", text)
         case Outcome.BIODATA_MISMATCH:
             return Notice(
                 "error",

@@ -111,7 +111,8 @@ def _check(account: Account, request: AddRequest) -> tuple[Outcome, str | None]:
     if card.account_id == account.id:
         return Outcome.ALREADY_LINKED, None
     if card.status_enum.is_closed:
-        return Outcome.CLOSED, card.status
+        # A merged card names where its balance went: status:target.
+        return Outcome.CLOSED, ":".join(filter(None, [card.status, card.merged_into]))
     differences = membership_differences(card, account.person)
     if differences:
         return Outcome.BIODATA_MISMATCH, encode_differences(differences)

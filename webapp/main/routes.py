@@ -10,12 +10,23 @@ from webapp.balances.services import jht_summaries, today
 from webapp.errors import render_error
 from webapp.extensions import db
 from webapp.formatting import number
-from webapp.kpj.messages import describe
+from webapp.kpj import messages as kpj_messages
 from webapp.kpj.services import linked_cards
 from webapp.main import bp
-from webapp.models import Transaction
+from webapp.merge import messages as merge_messages
+from webapp.models import Transaction, TxKind
 
 HISTORY_PAGE_SIZE = 20
+# Each feature words its own transactions.
+DESCRIBE = {
+    TxKind.TAMBAH_KPJ: kpj_messages.describe,
+    TxKind.GABUNG_SALDO: merge_messages.describe,
+}
+TX_LABELS = {
+    TxKind.TAMBAH_KPJ: "Tambah KPJ",
+    TxKind.GABUNG_SALDO: "Gabung saldo ke KPJ",
+    TxKind.KLAIM_JHT: "Klaim JHT",
+}
 MAX_HISTORY_PAGE = 10_000
 INVALID_PAGE = (
     "Nomor halaman tidak valid",
@@ -65,9 +76,9 @@ def riwayat():
     ).all()
     if not rows and page > 1:
         return render_error(404, *PAGE_PAST_THE_END)
-    entries = [(row, describe(row)) for row in rows[:HISTORY_PAGE_SIZE]]
+    entries = [(row, DESCRIBE[TxKind(row.kind)](row)) for row in rows[:HISTORY_PAGE_SIZE]]
     return render_template(
-        "main/riwayat.html", entries=entries, page=page, has_more=len(rows) > HISTORY_PAGE_SIZE
+        "main/riwayat.html", entries=entries, labels=TX_LABELS, page=page, has_more=len(rows) > HISTORY_PAGE_SIZE
     )
 
 

@@ -1,0 +1,260 @@
+"""The JHT ledger of a card (DESIGN §5, §3.9, §6): the one place that turns money movements
+into balances. No balance is ever stored; every figure is derived from
+
+- the registry's contributions (counted in the month of paid_on), and
+- the portal's own entries (models.LedgerEntry): a merge moves money out of one card
+  (MERGE_OUT, which empties it) into another (MERGE_IN); a claim pays a card out
+  (PAYOUT, which empties it) or pays part of it (PARTIAL_PAYOUT).
+
+Development, per calendar year with return rate r, over the first M months of the year:
+
+    floor(r/12 · (opening·M + Σ money in · max(0, M − m) − Σ money out · max(0, M − m + 1)))
+
+where m is the month the money moved. Money coming in (a contribution or a merge) starts
+earning at the end of its month, as DESIGN §5 says for contributions; money going out
+stops earning at the end of the month before, so what leaves is valued exactly as
+`value_on` values it: the balance with development accrued over the full months elapsed.
+M is 12 for a completed year, the number of full months elapsed in the current year (an
+accrued estimate, not yet credited), and, in the year a card is emptied, the full months
+before that: the development accrued to that day is credited and leaves with the rest.
+So the amount a merge or a payout moves is `value_on(card, day)`, and a person's total
+just before and just after a merge is the same to the rupiah."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import extract, func, literal, select, union_all
+
+from webapp.extensions import db
+from webapp.models import Contribution, JhtRate, LedgerEntry, LedgerKind
+
+MONTHS = 12
+CONTRIBUTION = "CONTRIBUTION"
+
+# Amounts keyed by (year, month).
+ByMonth = Mapping[tuple[int, int], int]
+
+
+@dataclass
+class Movements:
+    """One card's JHT money by (year, month)."""
+
+    contributions: dict[tuple[int, int], int] = field(default_factory=dict)
+    merged_in: dict[tuple[int, int], int] = field(default_factory=dict)
+    paid_out: dict[tuple[int, int], int] = field(default_factory=dict)  # partial payouts
+    closed_in: tuple[int, int] | None = None  # the month a closing entry emptied the card
+    closed_amount: int = 0
+
+    def add(self, kind: str, year: int, month: int, amount: int) -> None:
+        key = (year, month)
+        if kind == CONTRIBUTION:
+            self.contributions[key] = self.contributions.get(key, 0) + amount
+        elif kind == LedgerKind.MERGE_IN:
+            self.merged_in[key] = self.merged_in.get(key, 0) + amount
+        elif kind == LedgerKind.PARTIAL_PAYOUT:
+            self.paid_out[key] = self.paid_out.get(key, 0) + amount
+        else:  # MERGE_OUT or PAYOUT: a card is emptied once
+            self.closed_in = key
+            self.closed_amount += amount
+
+    def months(self) -> set[tuple[int, int]]:
+        keys = set(self.contributions) | set(self.merged_in) | set(self.paid_out)
+        return keys | ({self.closed_in} if self.closed_in else set())
+
+
+@dataclass(frozen=True)
+class YearRow:
+    """One year of a statement. rate is the percentage applied (6.26 = 6.26%). A year
+    without its own published rate borrows the latest earlier one (rate_fallback_from)
+    or, with none earlier, earns 0% (rate_known False). transfers is what the portal
+    moved: merged in, less partial payouts and, in the year the card was emptied, what
+    left it. The as_of year is an estimate: its development is accrued to the end of the
+    last full month, not credited."""
+
+    year: int
+    rate: Decimal
+    rate_fallback_from: int | None
+    rate_known: bool
+    opening: int
+    contributions: int
+    transfers: int
+    development: int
+    closing: int
+    is_estimate: bool
+
+
+@dataclass(frozen=True)
+class Ledger:
+    years: tuple[YearRow, ...]
+    closed: bool = False  # emptied by a merge or a payout
+
+    @property
+    def current(self) -> YearRow | None:
+        return self.years[-1] if self.years else None
+
+    @property
+    def balance(self) -> int:
+        """Credited balance: last completed year's closing plus this year's money in and
+        out (an emptied card holds nothing)."""
+        current = self.current
+        if current is None or self.closed:
+            return 0
+        return current.opening + current.contributions + current.transfers
+
+    @property
+    def accrued_estimate(self) -> int:
+        """This year's development so far: shown apart, it is not credited yet."""
+        if self.current is None or self.closed:
+            return 0
+        return self.current.development
+
+    @property
+    def value(self) -> int:
+        """What the card is worth today: the balance with development accrued to date.
+        This is what a merge moves and a claim pays."""
+        return self.balance + self.accrued_estimate
+
+    @property
+    def total_contributions(self) -> int:
+        return sum(row.contributions for row in self.years)
+
+    @property
+    def total_development(self) -> int:
+        """Credited development only (completed years)."""
+        return sum(row.development for row in self.years if not row.is_estimate)
+
+
+def rate_for(year: int, rates: Mapping[int, Decimal]) -> tuple[Decimal, int | None, bool]:
+    """(percent, fallback year, known) for a year, per DESIGN §5."""
+    if year in rates:
+        return rates[year], None, True
+    earlier = [y for y in rates if y < year]
+    if not earlier:
+        return Decimal(0), None, False
+    fallback = max(earlier)
+    return rates[fallback], fallback, True
+
+
+def development(
+    opening: int, paid: ByMonth, rate: Decimal, months: int, paid_out: ByMonth | None = None
+) -> int:
+    """Development earned by the end of month `months` of a year (see the module's
+    docstring), `paid` mapping the month money came in to its amount and `paid_out` the
+    month money left. With months = 12 and nothing out this is exactly DESIGN §5's
+    full-year rule, floor(opening·r + Σ amount·r·(12 − m)/12)."""
+    weighted = opening * months + sum(
+        amount * max(0, months - month) for month, amount in paid.items()
+    )
+    weighted -= sum(amount * max(0, months - month + 1) for month, amount in (paid_out or {}).items())
+    return math.floor(Fraction(rate) / 100 * weighted / MONTHS)
+
+
+def build(movements: Movements, rates: Mapping[int, Decimal], as_of: date) -> Ledger:
+    """Years from the first with money to as_of's year (or to the year the card was
+    emptied), including years without movements: the opening keeps earning. Movements
+    after as_of's month are ignored (the query already leaves out those after as_of)."""
+    keys = {key for key in movements.months() if key <= (as_of.year, as_of.month)}
+    if not keys:
+        return Ledger(())
+    closed = movements.closed_in is not None and movements.closed_in <= (as_of.year, as_of.month)
+    last_year = movements.closed_in[0] if closed else as_of.year
+    rows, opening = [], 0
+    for year in range(min(keys)[0], last_year + 1):
+        row = _year(year, opening, movements, rates, as_of, closes=closed and year == last_year)
+        rows.append(row)
+        opening = row.closing
+    return Ledger(tuple(rows), closed=closed)
+
+
+def _year(
+    year: int, opening: int, movements: Movements, rates: Mapping[int, Decimal], as_of: date,
+    *, closes: bool,
+) -> YearRow:
+    def in_year(amounts: ByMonth) -> dict[int, int]:
+        return {m: a for (y, m), a in amounts.items() if y == year and (y, m) <= (as_of.year, as_of.month)}
+
+    contributions, merged_in, paid_out = (
+        in_year(movements.contributions), in_year(movements.merged_in), in_year(movements.paid_out)
+    )
+    money_in = {m: contributions.get(m, 0) + merged_in.get(m, 0) for m in contributions | merged_in}
+    if closes:
+        assert movements.closed_in is not None
+        months = movements.closed_in[1] - 1
+    else:
+        months = as_of.month - 1 if year == as_of.year else MONTHS
+    rate, fallback_from, known = rate_for(year, rates)
+    earned = development(opening, money_in, rate, months, paid_out)
+    transfers = sum(merged_in.values()) - sum(paid_out.values())
+    if closes:
+        transfers -= movements.closed_amount
+    total_contributions = sum(contributions.values())
+    closing = opening + total_contributions + transfers + earned
+    is_estimate = year == as_of.year and not closes
+    return YearRow(year, rate, fallback_from, known, opening, total_contributions, transfers,
+                   earned, closing, is_estimate)
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+def load(kpjs: Sequence[str], as_of: date) -> tuple[dict[str, Movements], dict[str, dict[tuple[int, int], int]]]:
+    """Every card's JHT movements and JP contributions by month, up to as_of, in one
+    query: the registry's contributions and the portal's entries side by side."""
+    paid_year, paid_month = extract("year", Contribution.paid_on), extract("month", Contribution.paid_on)
+    booked_year, booked_month = extract("year", LedgerEntry.booked_on), extract("month", LedgerEntry.booked_on)
+    contributions = (
+        select(Contribution.kpj, paid_year, paid_month, literal(CONTRIBUTION),
+               func.sum(Contribution.jht), func.sum(Contribution.jp))
+        .where(Contribution.kpj.in_(kpjs), Contribution.paid_on <= as_of)
+        .group_by(Contribution.kpj, paid_year, paid_month)
+    )
+    entries = (
+        select(LedgerEntry.kpj, booked_year, booked_month, LedgerEntry.kind,
+               func.sum(LedgerEntry.amount), literal(0))
+        .where(LedgerEntry.kpj.in_(kpjs), LedgerEntry.booked_on <= as_of)
+        .group_by(LedgerEntry.kpj, booked_year, booked_month, LedgerEntry.kind)
+    )
+    jht: dict[str, Movements] = defaultdict(Movements)
+    jp: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)
+    for kpj, year, month, kind, amount, jp_amount in db.session.execute(union_all(contributions, entries)):
+        # PostgreSQL returns numerics for EXTRACT and SUM: normalise to int.
+        year, month = int(year), int(month)
+        jht[kpj].add(kind, year, month, int(amount))
+        if kind == CONTRIBUTION:
+            jp[kpj][year, month] = int(jp_amount)
+    return jht, jp
+
+
+def rates() -> dict[int, Decimal]:
+    return {row.year: row.rate for row in db.session.scalars(select(JhtRate))}
+
+
+def ledgers(kpjs: Sequence[str], as_of: date) -> dict[str, Ledger]:
+    """The JHT ledger of each card, in two queries."""
+    kpjs = list(dict.fromkeys(kpjs))
+    if not kpjs:
+        return {}
+    movements, _ = load(kpjs, as_of)
+    known = rates()
+    return {kpj: build(movements.get(kpj, Movements()), known, as_of) for kpj in kpjs}
+
+
+def values_on(kpjs: Sequence[str], day: date) -> dict[str, int]:
+    """Each card's value on `day`: its balance with development accrued to date."""
+    return {kpj: book.value for kpj, book in ledgers(kpjs, day).items()}
+
+
+# --- Writing ------------------------------------------------------------------------------
+
+
+def post(entries: Iterable[LedgerEntry]) -> None:
+    """Add entries to the caller's transaction (the caller commits, with whatever else
+    made them: a merge's status changes, a claim's stage)."""
+    db.session.add_all(entries)
