@@ -25,7 +25,7 @@ from webapp.extensions import db
 from webapp.identity import biodata_differences, nik_birth_date, nik_gender
 from webapp.kpj.services import add_kpj, parse_add_request
 from webapp.models import Account, Contribution, Employer, JhtRate, Membership, Person
-from webapp.rules import bpu_contribution, pu_contribution
+from webapp.rules import Programme, bpu_contribution, has_programme, pu_contribution
 
 TABLES = (Person, Employer, Membership, Contribution, JhtRate, Account)
 
@@ -78,8 +78,23 @@ def test_every_contribution_is_what_the_rules_compute_for_its_wage() -> None:
             expected = pu_contribution(wage, month(row["period"]), risk[card["employer_npp"]])
         else:
             expected = bpu_contribution(wage)
-        assert {key: int(row[key]) for key in expected} == expected, row
+        # The programmes the segment lacks are 0: the next test.
+        covered = {key: amount for key, amount in expected.items()
+                   if has_programme(card["segment"], Programme(key.upper()))}
+        assert {key: int(row[key]) for key in covered} == covered, row
     assert len(rows) > 500
+
+
+def test_every_contribution_pays_only_for_its_segments_programmes() -> None:
+    segments = {row["kpj"]: row["segment"] for row in read_csv("memberships.csv")}
+    rows = read_csv("contributions.csv")
+    for row in rows:
+        segment = segments[row["kpj"]]
+        for programme in Programme:
+            amount = int(row[programme.value.lower()])
+            assert amount == 0 or has_programme(segment, programme), (programme, row)
+    # Every segment has contributions, so each of them is checked.
+    assert {segments[row["kpj"]] for row in rows} == {"PU", "BPU", "JAKON", "PMI"}
 
 
 def test_contributions_are_monthly_paid_next_month_on_working_days() -> None:

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests import factories
+from tests.querycount import count_queries
 from webapp.extensions import db
 from webapp.models import Contribution, Employer, JhtRate, Membership, Person
 from webapp.registry.services import ImportProblem, import_directory
@@ -353,6 +354,27 @@ def duplicate_contribution(files: Files) -> None:
     files["contributions.csv"].insert(0, contribution_row(KPJ_2, "2014-12"))
 
 
+def add_row(name: str, row: dict[str, str]) -> Callable[[Files], None]:
+    def mutate(files: Files) -> None:
+        files[name].append(row)
+
+    return mutate
+
+
+def both(*mutations: Callable[[Files], None]) -> Callable[[Files], None]:
+    def mutate(files: Files) -> None:
+        for mutation in mutations:
+            mutation(files)
+
+    return mutate
+
+
+def jakon_month(**values: str) -> Callable[[Files], None]:
+    """A project month of the JAKON card KPJ_3 (JKK and JKM only), as line 5."""
+    amounts = {"jht": "0", "jp": "0", "jkp": "0"} | values
+    return add_row("contributions.csv", contribution_row(KPJ_3, "2020-01", **amounts))
+
+
 def case(name: str, mutate: Callable[[Files], None], expected: str):
     return pytest.param(mutate, expected, id=name)
 
@@ -510,6 +532,33 @@ ERROR_CASES = [
         "memberships.csv:2: mother_name: longer than 100 characters",
     ),
     case(
+        "jakon with jht",
+        jakon_month(jht="285000"),
+        "contributions.csv:5: jht: must be 0 for segment JAKON, which has no JHT",
+    ),
+    case(
+        "jakon with jp",
+        jakon_month(jp="150000"),
+        "contributions.csv:5: jp: must be 0 for segment JAKON, which has no JP",
+    ),
+    case(
+        "jakon with jkp",
+        jakon_month(jkp="23000"),
+        "contributions.csv:5: jkp: must be 0 for segment JAKON, which has no JKP",
+    ),
+    case(
+        "bpu with jp",
+        set_cell("contributions.csv", 2, jp="60000"),
+        "contributions.csv:4: jp: must be 0 for segment BPU, which has no JP",
+    ),
+    case(
+        "pmi with jp",
+        both(
+            set_cell("memberships.csv", 1, segment="PMI"), set_cell("contributions.csv", 2, jp="1")
+        ),
+        "contributions.csv:4: jp: must be 0 for segment PMI, which has no JP",
+    ),
+    case(
         "paid before period",
         set_cell("contributions.csv", 0, paid_on="2019-12-31"),
         "contributions.csv:2: paid_on: before the start of the period",
@@ -532,6 +581,91 @@ def test_an_invalid_file_is_reported_and_nothing_changes(runner, tmp_path, mutat
     assert "nothing was imported" in result.stderr
     assert result.stdout == ""
     assert snapshot() == before
+
+
+def test_a_jakon_card_imports_its_project_months_of_jkk_and_jkm(app, tmp_path):
+    files = valid_files()
+    jakon_month()(files)
+
+    result = import_directory(write_files(tmp_path, files))
+
+    assert result.ok, result.errors
+    paid = db.session.get(Contribution, (KPJ_3, date(2020, 1, 1)))
+    assert (paid.jht, paid.jp, paid.jkk, paid.jkm, paid.jkp) == (0, 0, 27_000, 15_000, 0)
+
+
+def stored_cards() -> dict[str, Membership]:
+    """KPJ_1 (PU) and KPJ_3 (JAKON) in the database, with no file of this run naming them."""
+    owner = factories.person(nik=NIK_A)
+    cards = {
+        segment: factories.membership(owner, kpj=kpj, segment=segment)
+        for kpj, segment in ((KPJ_1, "PU"), (KPJ_3, "JAKON"))
+    }
+    db.session.commit()
+    return cards
+
+
+def test_a_stored_cards_segment_decides_its_programmes(app, tmp_path):
+    stored_cards()
+    before = snapshot()
+    files: Files = {
+        "contributions.csv": [
+            contribution_row(KPJ_1, "2021-05"),
+            contribution_row(KPJ_3, "2021-05", jkp="0"),
+            contribution_row(KPJ_3, "2021-06", jht="0", jp="0", jkp="0"),
+        ]
+    }
+
+    result = import_directory(write_files(tmp_path, files))
+
+    assert [str(problem) for problem in result.errors] == [
+        "contributions.csv:3: jht: must be 0 for segment JAKON, which has no JHT",
+        "contributions.csv:3: jp: must be 0 for segment JAKON, which has no JP",
+    ]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("stored", "imported", "ok"), [("PU", "JAKON", False), ("JAKON", "PU", True)]
+)
+def test_the_segment_in_the_same_import_wins_over_the_stored_one(
+    app, tmp_path, stored, imported, ok
+):
+    card = stored_cards()[stored]
+    files: Files = {
+        "memberships.csv": [
+            membership_row(card.kpj, segment=imported, employer_npp=card.employer_npp)
+        ],
+        "contributions.csv": [contribution_row(card.kpj, "2021-05")],
+    }
+
+    result = import_directory(write_files(tmp_path, files))
+
+    assert result.ok is ok, result.errors
+    assert db.session.get(Membership, card.kpj).segment == (imported if ok else stored)
+
+
+def import_queries(tmp_path: Path, months: int) -> int:
+    """Statements sent by an import of `months` contributions on each stored card."""
+    jakon = {"jht": "0", "jp": "0", "jkp": "0"}
+    rows = [
+        contribution_row(kpj, f"2021-{month:02d}", **(jakon if kpj == KPJ_3 else {}))
+        for kpj in (KPJ_1, KPJ_3)
+        for month in range(1, months + 1)
+    ]
+    directory = tmp_path / str(months)
+    directory.mkdir()
+    write_files(directory, {"contributions.csv": rows})
+    with count_queries() as queries:
+        assert import_directory(directory).ok
+    return queries.count
+
+
+def test_the_programme_check_adds_no_query_per_row(app, tmp_path):
+    stored_cards()
+
+    # Both imports insert every row (different months), so only the row count differs.
+    assert import_queries(tmp_path, 1) == import_queries(tmp_path, 12)
 
 
 def test_an_error_in_the_last_file_means_nothing_from_earlier_files_is_written(app, tmp_path):

@@ -11,6 +11,8 @@ from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_decimal
 from flask import Flask
 
+from webapp import rules
+
 LOCALE = "id_ID"
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -101,3 +103,8 @@ def init_app(app: Flask) -> None:
         "mask_email": mask_email,
     }.items():
         app.add_template_filter(func, name)
+    # A card shows only its segment's programmes (DESIGN §2): templates ask rules, the one
+    # place that knows which those are, instead of testing segment names themselves.
+    app.add_template_global(rules.Programme, "Programme")
+    app.add_template_global(rules.programmes, "programmes")
+    app.add_template_global(rules.has_programme, "has_programme")

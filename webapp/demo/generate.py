@@ -19,7 +19,7 @@ from webapp.demo import dataset
 from webapp.demo.dataset import CardSpec
 from webapp.demo.guide import readme_text
 from webapp.models import Segment
-from webapp.rules import bpu_contribution, pu_contribution
+from webapp.rules import Programme, bpu_contribution, has_programme, pu_contribution
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SEED = "kpjku-demo-2026"
@@ -45,11 +45,18 @@ def add_months(month: date, count: int) -> date:
 
 
 def contribution_amounts(card: CardSpec, period: date, wage: int) -> dict[str, int]:
-    """JAKON pays like PU for each project month; PMI like BPU on the declared income."""
+    """JAKON pays like PU for each project month; PMI like BPU on the declared income.
+    Either way a row pays only for the programmes the card's segment has (DESIGN §4):
+    a JAKON card has no JHT, JP or JKP, a BPU or PMI card no JP."""
     if card.segment in (Segment.PU, Segment.JAKON):
         assert card.employer is not None
-        return pu_contribution(wage, period, card.employer.risk_class)
-    return bpu_contribution(wage)
+        amounts = pu_contribution(wage, period, card.employer.risk_class)
+    else:
+        amounts = bpu_contribution(wage)
+    return {
+        column: amount if has_programme(card.segment, Programme(column.upper())) else 0
+        for column, amount in amounts.items()
+    }
 
 
 def monthly_wages(card: CardSpec, rng: random.Random) -> Iterator[tuple[date, int]]:

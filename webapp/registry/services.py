@@ -34,6 +34,7 @@ from webapp.models import (
     Person,
     Segment,
 )
+from webapp.rules import PROGRAMMES, Programme
 
 # Rows per executemany / values per IN (...): well under every driver's parameter limit.
 WRITE_BATCH = 5_000
@@ -359,7 +360,8 @@ FILES: tuple[FileSpec, ...] = (POPULATION, EMPLOYERS, JHT_RATES, MEMBERSHIPS, CO
 FILE_NAMES = tuple(spec.name for spec in FILES)
 
 
-@dataclass(frozen=True)
+# eq=False: hashed by identity, to key _check_references' answer (a FileSpec holds dicts).
+@dataclass(frozen=True, eq=False)
 class Reference:
     """A column that must name a row of another file of this run or of the database."""
 
@@ -367,8 +369,18 @@ class Reference:
     column: str
     target: FileSpec
     reason: str
+    # A column of the named row that a later check reads; fetched with the lookup that
+    # finds the row, so that check costs no query of its own.
+    carry: str | None = None
 
 
+CARD_OF_CONTRIBUTION = Reference(
+    CONTRIBUTIONS,
+    "kpj",
+    MEMBERSHIPS,
+    "unknown KPJ (not in memberships.csv nor in the database)",
+    carry="segment",
+)
 REFERENCES = (
     Reference(
         MEMBERSHIPS,
@@ -376,13 +388,20 @@ REFERENCES = (
         EMPLOYERS,
         "unknown employer (not in employers.csv nor in the database)",
     ),
-    Reference(
-        CONTRIBUTIONS,
-        "kpj",
-        MEMBERSHIPS,
-        "unknown KPJ (not in memberships.csv nor in the database)",
-    ),
+    CARD_OF_CONTRIBUTION,
 )
+
+# Contribution columns are named after the programme they pay for. Per segment, the
+# columns that must be 0 because its cards lack that programme (DESIGN §4).
+PROGRAMME_COLUMN = {programme: programme.value.lower() for programme in Programme}
+NOT_COVERED = {
+    segment: tuple(
+        (column, programme)
+        for programme, column in PROGRAMME_COLUMN.items()
+        if programme not in covered
+    )
+    for segment, covered in PROGRAMMES.items()
+}
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -495,24 +514,71 @@ def _parse_row(
     parsed.rows.append((line, row))
 
 
+# A referenced key → its reference's carried column (None when not carried or invalid).
+Found = dict[Any, Any]
+
+
 def _check_references(
     parsed: Mapping[str, ParsedFile], problems: list[ImportProblem]
-) -> None:
+) -> dict[Reference, Found]:
+    """Report each value that names no row of this run nor of the database; return,
+    per reference checked, the rows it found."""
+    found_by_reference: dict[Reference, Found] = {}
     for reference in REFERENCES:
         source = parsed.get(reference.source.name)
         target = parsed.get(reference.target.name)
         if source is None or (target is not None and not target.readable):
             continue  # an unreadable target already has its error; don't repeat it per row
         named = {row.get(reference.column) for _, row in source.rows} - {None}
-        if target is not None:
-            named -= {key[0] for key in target.keys}
-        known = _existing_keys(reference.target.table.c[reference.target.key[0]], named)
+        found = _found_in_file(reference, target, named) if target is not None else {}
+        found |= _found_stored(reference, named - found.keys())
         for line, row in source.rows:
             value = row.get(reference.column)
-            if value is not None and value in named and value not in known:
+            if value is not None and value not in found:
                 problems.append(
                     ImportProblem(source.spec.name, line, reference.column, reference.reason)
                 )
+        found_by_reference[reference] = found
+    return found_by_reference
+
+
+def _found_in_file(reference: Reference, target: ParsedFile, named: set[Any]) -> Found:
+    """The named rows of this run; a row of this run wins over the stored one it updates.
+    Every row whose key parsed counts, even one with errors in other columns."""
+    lead = reference.target.key[0]
+    found: Found = {}
+    for _, row in target.rows:
+        key = row.get(lead)
+        if key in named and key not in found:
+            found[key] = row.get(reference.carry) if reference.carry else None
+    return found
+
+
+def _found_stored(reference: Reference, values: Iterable[Any]) -> Found:
+    """The named rows of the database, in one query per LOOKUP_BATCH values."""
+    table = reference.target.table
+    key = table.c[reference.target.key[0]]
+    carried = table.c[reference.carry] if reference.carry else sa.null()
+    found: Found = {}
+    for batch in _batches(sorted(values), LOOKUP_BATCH):
+        rows = db.session.execute(sa.select(key, carried).where(key.in_(batch)))
+        found.update(rows.tuples().all())
+    return found
+
+
+def _check_programmes(
+    contributions: ParsedFile, segments: Mapping[Any, str | None], problems: list[ImportProblem]
+) -> None:
+    """A contribution row pays only for its card's programmes (DESIGN §4). segments: the
+    card of each KPJ found, from this run's memberships.csv or the database."""
+    for line, row in contributions.rows:
+        segment = segments.get(row.get("kpj"))
+        if segment is None:
+            continue  # an unknown card or an invalid segment already has its error
+        for column, programme in NOT_COVERED[segment]:
+            if row.get(column):
+                reason = f"must be 0 for segment {segment}, which has no {programme.value}"
+                problems.append(ImportProblem(contributions.spec.name, line, column, reason))
 
 
 T = TypeVar("T")
@@ -521,13 +587,6 @@ T = TypeVar("T")
 def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _existing_keys(column: sa.Column[Any], values: Iterable[Any]) -> set[Any]:
-    found: set[Any] = set()
-    for batch in _batches(sorted(values), LOOKUP_BATCH):
-        found.update(db.session.scalars(sa.select(column).where(column.in_(batch))))
-    return found
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -595,7 +654,10 @@ def import_directory(directory: Path) -> ImportResult:
     result = ImportResult()
     try:
         parsed = _read_directory(directory, result)
-        _check_references(parsed, result.errors)
+        found = _check_references(parsed, result.errors)
+        if CARD_OF_CONTRIBUTION in found:
+            segments = found[CARD_OF_CONTRIBUTION]
+            _check_programmes(parsed[CONTRIBUTIONS.name], segments, result.errors)
         result.errors.sort(key=_reading_order)
         if result.ok:
             for spec in FILES:
