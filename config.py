@@ -106,6 +106,9 @@ class Config:
     ADD_KPJ_LIMIT_PER_ACCOUNT = "10 per hour"
     ADD_KPJ_LIMIT_PER_IP = "30 per hour"
     REGISTER_LIMIT = "10 per hour"
+    # Kartu digital verification (/v/<token>), public: per client address. A hospital desk
+    # checks a few cards an hour; tokens are unguessable, so this only bounds the load.
+    VERIFY_LIMIT = "60 per hour"
 
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted; the rate
     # limits per address need the client's address, not the proxy's.

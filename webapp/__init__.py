@@ -42,12 +42,13 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     formatting.init_app(app)
     mail.init_app(app)
 
-    from webapp import auth, balances, kpj, main, merge, registry, demo
+    from webapp import auth, balances, card, kpj, main, merge, registry, demo
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(kpj.bp)
     app.register_blueprint(balances.bp)
+    app.register_blueprint(card.bp)
     app.register_blueprint(merge.bp)
     registry.init_app(app)
     demo.init_app(app)

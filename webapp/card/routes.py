@@ -1,0 +1,56 @@
+"""Kartu digital (DESIGN §3.11): the participant's card with its QR code, a version to
+print at card size, and the public verification page the QR opens.
+
+The card page is addressed without any number (it is always the account's own newest
+active card); the verification page by a signed token that tells nothing by itself."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, make_response, render_template, url_for
+from flask_login import current_user, login_required
+
+from webapp.card import bp, services
+from webapp.extensions import limiter
+
+
+@bp.get("/kartu-digital")
+@login_required
+def kartu():
+    return _card_page("card/kartu.html")
+
+
+@bp.get("/kartu-digital/cetak")
+@login_required
+def cetak():
+    return _card_page("card/cetak.html")
+
+
+def _card_page(template: str):
+    digital = services.digital_card(current_user)
+    if isinstance(digital, services.NoCard):
+        return render_template("card/tanpa_kartu.html", reason=digital)
+    verify_url = url_for("card.verifikasi", token=digital.token, _external=True)
+    return render_template(
+        template, digital=digital, verify_url=verify_url, qr=services.qr_svg(verify_url)
+    )
+
+
+# Public: opened by whoever scans a card (a hospital desk), signed in or not. Its pages are
+# standalone (no session, CSRF token, toasts or menu), so every refusal is the same bytes.
+@bp.get("/v/<token>")
+@limiter.limit(lambda: current_app.config["VERIFY_LIMIT"])
+def verifikasi(token: str):
+    verification = services.verify(token)
+    if verification is None:
+        return _public(render_template("card/tidak_terverifikasi.html"), 404)
+    return _public(render_template("card/verifikasi.html", verification=verification), 200)
+
+
+def _public(html: str, status: int) -> Response:
+    response = make_response(html, status)
+    # The status is read live: no copy may be kept; the page stays out of search engines;
+    # and the token in its URL is never sent on to another site.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
