@@ -115,7 +115,15 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60 * 24 * 7
-    MAX_CONTENT_LENGTH = 64 * 1024
+    # Three claim documents of at most 2 MB each (webapp/uploads.py) and the form around
+    # them; a larger request gets a 413 before anything reads it.
+    MAX_CONTENT_LENGTH = 7 * 1024 * 1024
+    # A form without files, and each text field of a form with files, is no larger
+    # (webapp/input_guard.py).
+    MAX_FORM_MEMORY_SIZE = 64 * 1024
+    # Claim documents: outside static/, so that only webapp/uploads.send() serves them. With
+    # more than one app server, a directory they all share.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
     # No single path segment, query or form value is longer (webapp/input_guard.py); the
     # services keep their own, tighter limits per field.
     MAX_VALUE_LENGTH = 4096

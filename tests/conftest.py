@@ -95,11 +95,14 @@ def smtp(smtp_server: SmtpServer) -> SmtpServer:
 
 
 @pytest.fixture(scope="session")
-def _schema_app(database_url: str, smtp_server: SmtpServer) -> Iterator[Flask]:
+def _schema_app(
+    database_url: str, smtp_server: SmtpServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
     # Flask-Mailman reads its settings once, in init_app: they go in with the app's creation.
     app = create_app(
         TestingConfig,
         SQLALCHEMY_DATABASE_URI=database_url,
+        UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads")),  # never the demo's instance/
         MAIL_BACKEND="smtp",
         MAIL_SERVER=smtp_server.host,
         MAIL_PORT=smtp_server.port,

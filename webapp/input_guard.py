@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
 
 
 def refuse_hostile_input():
+    _limit_body_without_files()
     limit = current_app.config["MAX_VALUE_LENGTH"]
     for place, raw in _encoded_inputs():
         if not _is_utf8(raw):
@@ -59,6 +60,14 @@ def refuse_hostile_input():
         if isinstance(value, int) and value not in _BIGINT:
             return render_error(404)
     return None
+
+
+def _limit_body_without_files() -> None:
+    """MAX_CONTENT_LENGTH leaves room for a claim's documents; only a form that can carry
+    files (multipart) gets it. Any other body stays within MAX_FORM_MEMORY_SIZE: a few
+    megabytes of `a=1&a=1…` would hold a worker for seconds while it is taken apart."""
+    if request.mimetype != "multipart/form-data":
+        request.max_content_length = current_app.config["MAX_FORM_MEMORY_SIZE"]
 
 
 def _encoded_inputs() -> Iterator[tuple[str, bytes]]:
