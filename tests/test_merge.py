@@ -110,12 +110,13 @@ def test_two_confirmations_at_once_merge_once(app, budi):
     refs = list(services.plan(account, DAY).refs)
     kpjs = [active.kpj, old.kpj, older.kpj]
     before = total(kpjs)
-    barrier = threading.Barrier(2)
+    account_id = account.id  # read here: the instance belongs to this thread's session
+    barrier = threading.Barrier(2, timeout=20)
     results = []
 
     def confirm() -> None:
         with app.app_context():
-            me = db.session.get(type(account), account.id)
+            me = db.session.get(type(account), account_id)
             barrier.wait()
             results.append(type(services.merge(me, refs, DAY)).__name__)
             db.session.remove()

@@ -209,7 +209,7 @@ def test_two_clicks_at_once_open_one_account(client, dewi, smtp, app):
     path = activation_path(smtp)
     browsers = [app.test_client() for _ in range(2)]
     tokens = [csrf_token(browser, path) for browser in browsers]
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=20)
     statuses: list[int] = []
 
     def click(browser, token) -> None:

@@ -150,7 +150,7 @@ def test_an_attacker_gets_at_most_10_wrong_passwords_an_hour_and_the_owner_still
 def test_concurrent_guesses_cannot_overspend_the_budget(app, member):
     """Places are reserved and committed before the password is checked."""
     results: list[int] = []
-    barrier = threading.Barrier(16)
+    barrier = threading.Barrier(16, timeout=20)
 
     def guess() -> None:
         client = app.test_client()

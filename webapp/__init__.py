@@ -42,7 +42,7 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     formatting.init_app(app)
     mail.init_app(app)
 
-    from webapp import auth, balances, card, kpj, main, merge, registry, demo
+    from webapp import auth, balances, card, claims, kpj, main, merge, registry, demo
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -50,6 +50,7 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     app.register_blueprint(balances.bp)
     app.register_blueprint(card.bp)
     app.register_blueprint(merge.bp)
+    claims.init_app(app)
     registry.init_app(app)
     demo.init_app(app)
     return app

@@ -63,3 +63,11 @@ document.body.addEventListener("htmx:timeout", function () {
 document.body.addEventListener("htmx:responseError", function () {
   showToast("error", "Terjadi kesalahan pada sistem", "Permintaan Anda belum diproses. Silakan coba lagi.");
 });
+
+// Uploads with htmx: show how far the files have gone (a slow connection takes a while).
+document.body.addEventListener("htmx:xhr:progress", function (event) {
+  var bar = event.target.querySelector && event.target.querySelector(".upload-progress");
+  if (!bar || !event.detail.lengthComputable) return;
+  bar.hidden = false;
+  bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+});

@@ -13,6 +13,7 @@ from webapp.formatting import number
 from webapp.kpj import messages as kpj_messages
 from webapp.kpj.services import linked_cards
 from webapp.main import bp
+from webapp.claims import messages as claim_messages
 from webapp.merge import messages as merge_messages
 from webapp.models import Transaction, TxKind
 
@@ -21,6 +22,7 @@ HISTORY_PAGE_SIZE = 20
 DESCRIBE = {
     TxKind.TAMBAH_KPJ: kpj_messages.describe,
     TxKind.GABUNG_SALDO: merge_messages.describe,
+    TxKind.KLAIM_JHT: claim_messages.describe,
 }
 TX_LABELS = {
     TxKind.TAMBAH_KPJ: "Tambah KPJ",
