@@ -166,18 +166,18 @@ def test_csv_statement(client, logged_in):
     assert body.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0] == ["Tahun", "Tingkat pengembangan", "Saldo awal (Rp)", "Iuran (Rp)",
-                       "Pengembangan (Rp)", "Saldo akhir (Rp)", "Keterangan"]
-    assert [row[:6] for row in rows[1:]] == [
-        ["2015", "0,00%", "0", "100000", "0", "100000"],
-        ["2016", "7,19%", "100000", "400000", "17975", "517975"],
-        ["2017", "7,19%", "517975", "300000", "46229", "864204"],
-        ["2018", "6,26%", "864204", "0", "54099", "918303"],
-        ["2019", "6,08%", "918303", "240000", "66168", "1224471"],
-        ["2020", "6,08%", "1224471", "200000", "39250", "1463721"],
+                       "Mutasi (Rp)", "Pengembangan (Rp)", "Saldo akhir (Rp)", "Keterangan"]
+    assert [row[:7] for row in rows[1:]] == [
+        ["2015", "0,00%", "0", "100000", "0", "0", "100000"],
+        ["2016", "7,19%", "100000", "400000", "0", "17975", "517975"],
+        ["2017", "7,19%", "517975", "300000", "0", "46229", "864204"],
+        ["2018", "6,26%", "864204", "0", "0", "54099", "918303"],
+        ["2019", "6,08%", "918303", "240000", "0", "66168", "1224471"],
+        ["2020", "6,08%", "1224471", "200000", "0", "39250", "1463721"],
     ]
-    assert "tidak ada tingkat" in rows[1][6]
-    assert rows[3][6] == "memakai tingkat tahun 2016"
-    assert rows[6][6].startswith("estimasi, belum dikreditkan (per 15 Juli 2020)")
+    assert "tidak ada tingkat" in rows[1][7]
+    assert rows[3][7] == "memakai tingkat tahun 2016"
+    assert rows[6][7].startswith("estimasi, belum dikreditkan (per 15 Juli 2020)")
 
 
 def test_print_page(client, logged_in):

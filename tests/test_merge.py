@@ -243,3 +243,19 @@ def test_a_merge_conserves_the_total_to_the_rupiah_and_the_statement_continues(
         assert row.closing == row.opening + row.contributions + row.transfers + row.development
     for source in plan.sources:
         assert ledger.values_on([source.card.kpj], day)[source.card.kpj] == 0
+
+
+def test_a_merged_card_shows_rp_0_and_where_its_money_went(client, budi):
+    account, active, old, *_ = budi
+    plan = services.plan(account, ledger_today())
+    moved = dict((s.card.kpj, s.amount) for s in plan.sources)[old.kpj]
+    services.merge(account, list(plan.refs), ledger_today())
+    AuthActions(client).login("budi@contoh.id")
+    page = client.get(f"/kartu/{old.link_ref}").get_data(as_text=True)
+    masked = f"{active.kpj[:2]}•••••{active.kpj[-4:]}"
+    assert "Rp 0" in page
+    assert f"digabungkan ke KPJ {masked}" in page and f"Saldo Rp {moved:,}".replace(",", ".") in page
+    home = client.get("/").get_data(as_text=True)
+    assert f"Saldo digabung ke KPJ {masked}" in home
+    target = client.get(f"/kartu/{active.link_ref}").get_data(as_text=True)
+    assert "mutasi +" in target

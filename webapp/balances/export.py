@@ -13,6 +13,7 @@ CSV_HEADER = [
     "Tingkat pengembangan",
     "Saldo awal (Rp)",
     "Iuran (Rp)",
+    "Mutasi (Rp)",
     "Pengembangan (Rp)",
     "Saldo akhir (Rp)",
     "Keterangan",
@@ -26,7 +27,7 @@ def statement_csv(statement: CardStatement) -> str:
     writer.writerow(CSV_HEADER)
     for row in statement.jht.years:
         writer.writerow([
-            row.year, persen(row.rate), row.opening, row.contributions, row.development,
+            row.year, persen(row.rate), row.opening, row.contributions, row.transfers, row.development,
             row.closing, note(row, statement),
         ])
     return out.getvalue()

@@ -19,7 +19,7 @@ from webapp import ledger, rules
 from webapp.extensions import db
 from webapp.formatting import WIB
 from webapp.ledger import MONTHS, Ledger, Movements, YearRow, development, rate_for  # noqa: F401
-from webapp.models import Contribution, KpjStatus, Membership
+from webapp.models import Contribution, KpjStatus, LedgerEntry, LedgerKind, Membership
 
 
 def today() -> date:
@@ -206,6 +206,7 @@ class CardStatement:
     jht: Ledger
     summary: JhtSummary
     jp: JpPosition
+    emptied_by: LedgerEntry | None = None  # the merge or payout that emptied a closed card
 
     @property
     def last_period(self) -> date | None:
@@ -259,6 +260,18 @@ def card_statement(kpj: str, as_of: date, *, card: Membership | None = None) -> 
         jht=jht,
         summary=_summary(jht, _last_contributions([kpj], as_of).get(kpj)),
         jp=jp_position(card, _jp_wages(kpj, as_of), jp_ledger, as_of),
+        emptied_by=_emptied_by(kpj) if card.status_enum.is_closed else None,
+    )
+
+
+def _emptied_by(kpj: str) -> LedgerEntry | None:
+    """The entry that emptied a closed card: where its money went (one query, only for
+    closed cards)."""
+    return db.session.scalar(
+        select(LedgerEntry)
+        .where(LedgerEntry.kpj == kpj, LedgerEntry.kind.in_([LedgerKind.MERGE_OUT, LedgerKind.PAYOUT]))
+        .order_by(LedgerEntry.booked_on.desc(), LedgerEntry.id.desc())
+        .limit(1)
     )
 
 
