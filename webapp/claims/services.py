@@ -20,7 +20,7 @@ from werkzeug.datastructures import FileStorage
 
 from webapp import ledger, rules, uploads
 from webapp.extensions import db
-from webapp.formatting import mask_kpj, tanggal
+from webapp.formatting import mask_kpj, rupiah, tanggal
 from webapp.identity import membership_differences, normalise_name
 from webapp.models import (
     Account,
@@ -528,7 +528,7 @@ def _pay(claim: Claim, as_of: date) -> Claim:
         )
     paid = amounts(sum(entry.amount for entry in entries), claim.npwp is not None)
     claim.gross, claim.tax, claim.net = paid.gross, paid.tax, paid.net
-    note = f"Dibayarkan {paid.net:,} rupiah bersih ke rekening {claim.bank_code}".replace(",", ".")
+    note = f"Dibayarkan {rupiah(paid.net)} bersih ke rekening {BANKS.get(claim.bank_code, claim.bank_code)}."
     return _finish(claim, ClaimStage.SELESAI, note, TxStatus.BERHASIL)
 
 
