@@ -7,7 +7,7 @@ import csv
 import re
 import shutil
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,13 +18,28 @@ from werkzeug.security import check_password_hash
 
 from tests import factories
 from webapp.auth.services import CheckEmail, Registration, Verified, register, verify
+from webapp.balances.services import today
+from webapp.card.services import DigitalCard, digital_card
+from webapp.claims.services import ONLINE_LIMIT, eligibility, waiting_ends
 from webapp.demo import dataset, services
 from webapp.demo.dataset import BUDI, Action, Outcome
 from webapp.demo.generate import DATA_DIR, add_months, write_dataset
+from webapp.demo.guide import case_line
 from webapp.extensions import db
+from webapp.formatting import mask_kpj
 from webapp.identity import biodata_differences, nik_birth_date, nik_gender
 from webapp.kpj.services import add_kpj, parse_add_request
-from webapp.models import Account, Contribution, Employer, JhtRate, Membership, Person
+from webapp.merge.services import NO_JHT_CARD, Merged, Plan, merge, plan
+from webapp.models import (
+    Account,
+    ClaimKind,
+    ClaimReason,
+    Contribution,
+    Employer,
+    JhtRate,
+    Membership,
+    Person,
+)
 from webapp.rules import Programme, bpu_contribution, has_programme, pu_contribution
 
 TABLES = (Person, Employer, Membership, Contribution, JhtRate, Account)
@@ -268,8 +283,7 @@ def test_logins_lists_every_case_and_what_registration_needs(runner: FlaskCliRun
     output = runner.invoke(args=["demo", "logins"]).output
     assert dataset.PASSWORD in output
     for case in dataset.CASES:
-        offered = case.kpj in output and case.expected in output
-        assert offered is case.action.in_portal
+        assert case_line(case) in output
     dewi = dataset.DEWI
     for value in (dewi.nik, dewi.full_name, dewi.mother_name, dewi.birth_date.isoformat(),
                   dataset.DEWI_ACTIVE.kpj):
@@ -295,22 +309,66 @@ def _register(case: dataset.Case) -> CheckEmail | dict[str, str]:
     )
 
 
-def _check_claim(case: dataset.Case) -> None:
-    """There is no claim service yet: check the data DESIGN §6 decides on."""
-    cards = db.session.scalars(sa.select(Membership).where(Membership.nik == case.person.nik))
-    active = [card.kpj for card in cards if card.status == "AKTIF"]
+def _check_claim(case: dataset.Case, account: Account, as_of: date) -> None:
+    """Exactly the lines the case names are red; an open claim is online or by video."""
+    verdict = eligibility(account, as_of, case.reason)
+    red = {check.key: check for check in verdict.blocking()}
     if case.outcome is Outcome.CLAIM_BLOCKED:
-        assert case.card is not None and active == [case.card.kpj]
+        assert set(red) == set(case.blocked_by), (case, red)
+        assert case.card is not None
+        for key in {"active", "linked"} & set(red):  # the line names the card to act on
+            assert mask_kpj(case.card.kpj) in red[key].text, (case, red[key])
         return
-    assert active == []
-    ended = max(card.ended_on or date.max for card in dataset.CARDS if card.owner == case.person)
-    assert add_months(ended, 1) < dataset.LAST_PERIOD, "at least a month after the last job"
-    jht = db.session.scalar(
-        sa.select(sa.func.sum(Contribution.jht))
-        .join(Membership, Membership.kpj == Contribution.kpj)
-        .where(Membership.nik == case.person.nik)
+    assert not red, (case, red)
+    assert (verdict.gross <= ONLINE_LIMIT) is (case.outcome is Outcome.CLAIM_ONLINE), verdict.gross
+
+
+def _check_partial(case: dataset.Case, account: Account, as_of: date) -> None:
+    verdict = eligibility(account, as_of, kind=ClaimKind.PARTIAL_10)
+    assert verdict.eligible and verdict.gross > 0, (case, verdict.blocking())
+
+
+def _check_merge(case: dataset.Case, account: Account, as_of: date) -> None:
+    """A planned merge is also carried out, as the visitor would: later cases follow it."""
+    planned = plan(account, as_of)
+    if case.outcome is Outcome.NO_JHT_CARD:
+        assert planned == NO_JHT_CARD, case
+        return
+    assert isinstance(planned, Plan) and planned.sources, (case, planned)
+    assert case.card is not None and planned.target.kpj == case.card.kpj
+    merged = merge(account, list(planned.refs), as_of)
+    assert isinstance(merged, Merged) and merged.moved == planned.total_moved
+
+
+def _check_card(case: dataset.Case, account: Account, as_of: date) -> None:
+    digital = digital_card(account)
+    if case.outcome is Outcome.NONE_ACTIVE:
+        assert not isinstance(digital, DigitalCard) and digital.value == case.outcome.value
+        return
+    assert isinstance(digital, DigitalCard) and case.card is not None, case
+    assert digital.card.kpj == case.card.kpj
+    assert (Programme.JHT in digital.programmes) is has_programme(
+        case.card.segment, Programme.JHT
     )
-    assert jht > 15_000_000
+
+
+PORTAL_CHECKS = {
+    Action.KLAIM_JHT: _check_claim,
+    Action.KLAIM_SEBAGIAN: _check_partial,
+    Action.GABUNG_SALDO: _check_merge,
+    Action.KARTU_DIGITAL: _check_card,
+}
+
+
+def _check_tambah(case: dataset.Case) -> None:
+    assert case.segment is not None
+    request = parse_add_request(case.kpj, case.segment.value)
+    if case.outcome is Outcome.FIELD_ERROR:
+        assert isinstance(request, dict) and "kpj" in request, case
+        return
+    assert not isinstance(request, dict)
+    result = add_kpj(account_for(case.person), request)
+    assert result.outcome.value == case.outcome.value, case
 
 
 def _activate(smtp) -> Verified:
@@ -320,6 +378,7 @@ def _activate(smtp) -> Verified:
 
 
 def test_every_case_plays_out_through_the_real_services(app: Flask, smtp) -> None:
+    """In the order of dataset.CASES, on the real date, as a visitor would find them."""
     assert services.load_demo().ok
     for case in dataset.CASES:
         if case.action is Action.DAFTAR:
@@ -327,17 +386,58 @@ def test_every_case_plays_out_through_the_real_services(app: Flask, smtp) -> Non
             with app.test_request_context():
                 assert isinstance(_register(case), CheckEmail), case
                 assert isinstance(_activate(smtp), Verified), case
-        elif case.action is Action.KLAIM_JHT:
-            _check_claim(case)
+        elif case.action is Action.TAMBAH_KPJ:
+            _check_tambah(case)
         else:
-            assert case.segment is not None
-            request = parse_add_request(case.kpj, case.segment.value)
-            if case.outcome is Outcome.FIELD_ERROR:
-                assert isinstance(request, dict) and "kpj" in request, case
-                continue
-            assert not isinstance(request, dict)
-            result = add_kpj(account_for(case.person), request)
-            assert result.outcome.value == case.outcome.value, case
+            PORTAL_CHECKS[case.action](case, account_for(case.person), today())
+
+
+def test_the_demo_shows_each_claim_merge_and_card_case() -> None:
+    """Issue point 9: every case a visitor should be able to try is in the list."""
+    shown = {(case.action, case.outcome, case.blocked_by) for case in dataset.CASES}
+    assert {
+        (Action.KLAIM_JHT, Outcome.CLAIM_ONLINE, ()),
+        (Action.KLAIM_JHT, Outcome.CLAIM_VIDEO, ()),
+        (Action.KLAIM_JHT, Outcome.CLAIM_BLOCKED, ("active",)),
+        (Action.KLAIM_JHT, Outcome.CLAIM_BLOCKED, ("linked",)),
+        (Action.KLAIM_JHT, Outcome.CLAIM_BLOCKED, ("waiting",)),
+        (Action.GABUNG_SALDO, Outcome.MERGE_PLANNED, ()),
+        (Action.KLAIM_SEBAGIAN, Outcome.PARTIAL_OPEN, ()),
+        (Action.GABUNG_SALDO, Outcome.NO_JHT_CARD, ()),
+        (Action.KARTU_DIGITAL, Outcome.CARD_SHOWN, ()),
+        (Action.KARTU_DIGITAL, Outcome.NONE_ACTIVE, ()),
+    } <= shown
+
+
+def test_the_jakon_worker_has_only_jakon_cards_and_no_jht() -> None:
+    person = dataset.SUPRIYADI
+    cards = [card for card in dataset.CARDS if card.owner == person]
+    assert cards and {card.segment for card in cards} == {"JAKON"}
+    assert dataset.account_of(person).linked == tuple(cards)
+    rows = [r for r in read_csv("contributions.csv") if r["kpj"] in {c.kpj for c in cards}]
+    assert rows and all(int(r["jht"]) == 0 and int(r["jp"]) == 0 for r in rows)
+    assert not has_programme("JAKON", Programme.JHT)
+
+
+def test_the_online_claim_stays_under_the_limit_for_ten_years(app: Flask) -> None:
+    """Development grows the balance on the real date: the case must not drift over."""
+    assert services.load_demo().ok
+    later = today() + timedelta(days=3652)
+    verdict = eligibility(account_for(dataset.YULIANA), later, ClaimReason.MENGUNDURKAN_DIRI)
+    assert verdict.eligible and 0 < verdict.gross <= ONLINE_LIMIT
+
+
+def test_the_loader_ends_the_waiting_card_ten_days_before_the_load_day(app: Flask) -> None:
+    card, account = dataset.ANDI_CONTRACT, dataset.account_of(dataset.ANDI)
+    assert card.ends_days_before_load == 10 and account and card in account.linked
+    day = date(2031, 3, 3)
+    assert services.load_demo(day=day).ok
+    assert services.load_demo(day=day).ok  # idempotent
+    membership = db.session.get_one(Membership, card.kpj)
+    assert membership.ended_on == date(2031, 2, 21)
+    assert waiting_ends([membership]) == date(2031, 3, 21)
+    verdict = eligibility(account_for(dataset.ANDI), day, ClaimReason.HABIS_KONTRAK)
+    assert [check.key for check in verdict.blocking()] == ["waiting"]
 
 
 def test_the_other_persons_card_is_registered_under_another_nik() -> None:

@@ -1,6 +1,12 @@
 """Who is in the demo, which cards they hold, which accounts exist, and which case of
-DESIGN §3.6 and §6 each card lets a visitor try. This is the one description the generator,
-the loader, `flask demo logins`, the data README and the tests all read."""
+DESIGN §3.6, §3.9, §3.11 and §6 each lets a visitor try. This is the one description the
+generator, the loader, `flask demo logins`, the data README and the tests all read.
+
+Balances and the claim's waiting period are computed against the real date, so every case
+here is chosen to hold for years: the one claim under Rp 15 juta is well below it (its
+balance grows only by development, about 6% a year), and the one waiting period, which no
+static file can keep, is placed by the loader relative to the day it runs
+(CardSpec.ends_days_before_load)."""
 
 from __future__ import annotations
 
@@ -9,10 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from webapp.models import KpjStatus, Segment
+from webapp.formatting import mask_kpj
+from webapp.models import ClaimReason, KpjStatus, Segment
 
 PASSWORD = "KPJku-demo-2026"
-# Contributions run up to this period; the demo's "today" is a few weeks after it.
+# Contributions run up to this period. The app itself computes on the real date, which
+# keeps moving on from here: see the module docstring for how the cases survive that.
 LAST_PERIOD = date(2026, 10, 1)
 
 
@@ -65,6 +73,9 @@ class CardSpec:
     full_name: str | None = None
     mother_name: str | None = None
     note: str = ""
+    # The loader sets ended_on to this many days before the day it runs (see the module
+    # docstring); the file keeps ended_on as a plausible date of its own.
+    ends_days_before_load: int | None = None
 
     @property
     def registry_status(self) -> KpjStatus:
@@ -90,19 +101,20 @@ class AccountSpec:
 
 
 class Action(enum.StrEnum):
+    """What the visitor does, named as the portal's menus name it."""
+
     DAFTAR = "Daftar"
     TAMBAH_KPJ = "Tambah KPJ"
+    GABUNG_SALDO = "Gabung saldo"
     KLAIM_JHT = "Klaim JHT"
-
-    @property
-    def in_portal(self) -> bool:
-        """Klaim JHT has its demo data (DESIGN §6) but no page yet, so it is not offered."""
-        return self is not Action.KLAIM_JHT
+    KLAIM_SEBAGIAN = "Klaim sebagian"
+    KARTU_DIGITAL = "Kartu digital"
 
 
 class Outcome(enum.StrEnum):
     """The outcome a case demonstrates. The Tambah KPJ ones carry the names of
-    webapp.kpj.services.Outcome, so the tests can play each case through the real service."""
+    webapp.kpj.services.Outcome and NONE_ACTIVE that of webapp.card.services.NoCard, so
+    the tests can play each case through the real service."""
 
     REGISTERED = "REGISTERED"
     FIELD_ERROR = "FIELD_ERROR"
@@ -112,8 +124,16 @@ class Outcome(enum.StrEnum):
     CLOSED = "CLOSED"
     BIODATA_MISMATCH = "BIODATA_MISMATCH"
     LINKED = "LINKED"
+    # Klaim JHT: every eligibility line green, and the gross up to claims' ONLINE_LIMIT
+    # (online only) or above it (a video-verification slot too); or Case.blocked_by red.
+    CLAIM_ONLINE = "CLAIM_ONLINE"
+    CLAIM_VIDEO = "CLAIM_VIDEO"
     CLAIM_BLOCKED = "CLAIM_BLOCKED"
-    CLAIM_OPEN = "CLAIM_OPEN"
+    PARTIAL_OPEN = "PARTIAL_OPEN"
+    MERGE_PLANNED = "MERGE_PLANNED"  # a plan with sources, into Case.card
+    NO_JHT_CARD = "NO_JHT_CARD"  # webapp.merge.services.NO_JHT_CARD
+    CARD_SHOWN = "CARD_SHOWN"  # the digital card of Case.card
+    NONE_ACTIVE = "NONE_ACTIVE"
 
 
 @dataclass(frozen=True)
@@ -125,6 +145,9 @@ class Case:
     segment: Segment | None  # the SEGMEN chosen in Tambah KPJ
     expected: str  # what the visitor should see, in the app's language
     typed_kpj: str | None = None  # a KPJ typed wrong on purpose
+    reason: ClaimReason | None = None  # the alasan chosen on the Klaim JHT page
+    # CLAIM_BLOCKED: the keys (webapp.claims.services.Check.key) of exactly the red lines.
+    blocked_by: tuple[str, ...] = ()
 
     @property
     def kpj(self) -> str:
@@ -163,7 +186,25 @@ RIZKY = PersonSpec(
     "Operator pabrik otomotif, lalu staf IT; mengundurkan diri Juni 2026, jadi tidak punya "
     "KPJ aktif lagi: dia untuk mencoba Klaim JHT.",
 )
-PEOPLE = (BUDI, SITI, AGUS, DEWI, RIZKY)
+YULIANA = PersonSpec(
+    "yuliana", "3404075904980002", "YULIANA SARI", "SLEMAN", date(1998, 4, 19), "P",
+    "PARTINAH",
+    "Pramuniaga minimarket di Sleman 2019–2023, berhenti untuk mengurus anak. Tidak ada "
+    "KPJ aktif dan saldonya jauh di bawah Rp 15 juta: klaim JHT cukup online.",
+)
+ANDI = PersonSpec(
+    "andi", "7371111406920003", "ANDI SAPUTRA", "MAKASSAR", date(1992, 6, 14), "L",
+    "HASNAH",
+    "Sales distributor di Makassar dengan kontrak; kontraknya baru saja habis, jadi klaim "
+    "JHT karena habis kontrak masih dalam masa tunggu 1 bulan.",
+)
+SUPRIYADI = PersonSpec(
+    "supriyadi", "3310122701820005", "SUPRIYADI", "KLATEN", date(1982, 1, 27), "L",
+    "TUMINAH",
+    "Tukang besi dari proyek ke proyek: hanya kartu JAKON (JKK dan JKM), jadi tidak punya "
+    "saldo JHT untuk digabung atau diklaim; kartu digitalnya tetap ada.",
+)
+PEOPLE = (BUDI, SITI, AGUS, DEWI, RIZKY, YULIANA, ANDI, SUPRIYADI)
 
 # --- employers ----------------------------------------------------------------------------
 
@@ -179,10 +220,13 @@ JAMU_SEHAT = EmployerSpec("14154406", "PT Jamu Sehat Nusantara", 1)
 BANGUN_CIPTA = EmployerSpec("24250187", "PT Bangun Cipta Konstruksi", 5)
 OTOMOTIF_CIKARANG = EmployerSpec("12150733", "PT Otomotif Cikarang Jaya", 3)
 DIGITAL_NIAGA = EmployerSpec("17180295", "PT Digital Niaga Nusantara", 1)
+SWALAYAN_MITRA = EmployerSpec("19043316", "PT Swalayan Mitra Sejahtera", 1)
+DISTRIBUSI_CELEBES = EmployerSpec("22117745", "PT Distribusi Celebes Utama", 2)
+TIRTA_BANGUN = EmployerSpec("23190562", "PT Tirta Bangun Nusantara", 5)
 EMPLOYERS = (
     SINAR_PLASTINDO, KARYA_BANGUN, MITRA_LOGISTIK, CAHAYA_ELEKTRONIK, SENTOSA_PANGAN,
     KONVEKSI_CIHAMPELAS, TEKSTIL_PRIANGAN, BAHARI_EKSPRES, JAMU_SEHAT, BANGUN_CIPTA,
-    OTOMOTIF_CIKARANG, DIGITAL_NIAGA,
+    OTOMOTIF_CIKARANG, DIGITAL_NIAGA, SWALAYAN_MITRA, DISTRIBUSI_CELEBES, TIRTA_BANGUN,
 )
 
 # --- cards --------------------------------------------------------------------------------
@@ -264,12 +308,34 @@ RIZKY_LAST = CardSpec(
     date(2018, 3, 5), date(2026, 6, 30), WagePath(4_300_000, (6, 10)), KpjStatus.NONAKTIF,
     note="mengundurkan diri 30 Juni 2026",
 )
+YULIANA_LAST = CardSpec(
+    "yuliana-terakhir", "19076628150", Segment.PU, YULIANA, SWALAYAN_MITRA,
+    date(2019, 7, 1), date(2023, 6, 30), WagePath(1_750_000, (6, 9)), KpjStatus.NONAKTIF,
+    note="upah sekitar UMK Sleman; mengundurkan diri Juni 2023",
+)
+ANDI_CONTRACT = CardSpec(
+    "andi-kontrak", "22051174936", Segment.PU, ANDI, DISTRIBUSI_CELEBES,
+    date(2022, 5, 9), date(2026, 10, 31), WagePath(3_400_000, (5, 8)), KpjStatus.NONAKTIF,
+    note="kontrak habis; masa tunggu klaim dihitung dari hari demo dimuat",
+    ends_days_before_load=10,
+)
+SUPRIYADI_DAM = CardSpec(
+    "supriyadi-bendungan", "23027719384", Segment.JAKON, SUPRIYADI, TIRTA_BANGUN,
+    date(2023, 2, 6), date(2024, 8, 31), WagePath(3_600_000, (5, 8)), KpjStatus.NONAKTIF,
+    note="proyek bendungan, per bulan proyek",
+)
+SUPRIYADI_ACTIVE = CardSpec(
+    "supriyadi-aktif", "25014426817", Segment.JAKON, SUPRIYADI, BANGUN_CIPTA,
+    date(2025, 1, 6), None, WagePath(3_900_000, (5, 8)),
+    note="proyek jalan tol, per bulan proyek",
+)
 CARDS = (
     BUDI_CLAIMED, BUDI_JAKON, BUDI_LOGISTIK, BUDI_ELEKTRONIK, BUDI_ACTIVE,
     SITI_MERGED, SITI_TEKSTIL, SITI_PMI, SITI_ACTIVE,
     AGUS_OLD, AGUS_ACTIVE,
     DEWI_OLD, DEWI_ACTIVE,
     RIZKY_OLD, RIZKY_LAST,
+    YULIANA_LAST, ANDI_CONTRACT, SUPRIYADI_DAM, SUPRIYADI_ACTIVE,
 )
 
 # --- accounts (portal state the registry cannot carry) -------------------------------------
@@ -286,6 +352,17 @@ ACCOUNTS = (
     ),
     AccountSpec(
         "rizky@contoh.id", "085744560004", RIZKY, (RIZKY_LAST,), datetime(2022, 11, 3, 14, 2)
+    ),
+    AccountSpec(
+        "yuliana@contoh.id", "087855670006", YULIANA, (YULIANA_LAST,),
+        datetime(2021, 6, 20, 2, 37),
+    ),
+    AccountSpec(
+        "andi@contoh.id", "081366780007", ANDI, (ANDI_CONTRACT,), datetime(2024, 3, 5, 6, 12)
+    ),
+    AccountSpec(
+        "supriyadi@contoh.id", "082177890008", SUPRIYADI, (SUPRIYADI_DAM, SUPRIYADI_ACTIVE),
+        datetime(2025, 2, 17, 1, 48),
     ),
 )
 DEWI_EMAIL = "dewi@contoh.id"  # suggested for the registration demo; no account yet
@@ -311,6 +388,8 @@ def jht_rates() -> dict[int, Decimal]:
 
 _OK = "Transaksi berhasil"
 _TAMBAH, _PU = Action.TAMBAH_KPJ, Segment.PU
+_KLAIM = Action.KLAIM_JHT
+_RESIGNED = ClaimReason.MENGUNDURKAN_DIRI
 
 # In an order a visitor can follow: each case still holds after the ones before it.
 CASES = (
@@ -329,19 +408,49 @@ CASES = (
          "KPJ sudah terhubung ke akun Anda"),
     Case(BUDI, _TAMBAH, Outcome.FIELD_ERROR, None, _PU,
          "kesalahan isian: nomor KPJ harus 11 angka", typed_kpj="1202556814"),
+    # Budi's two old PU cards are linked now: the JAKON one has no JHT and stays out.
+    Case(BUDI, Action.GABUNG_SALDO, Outcome.MERGE_PLANNED, BUDI_ACTIVE, None,
+         f"saldo 2 KPJ PU lama pindah ke KPJ aktif {BUDI_ACTIVE.kpj}; "
+         "KPJ JAKON tidak ikut (tanpa JHT)"),
+    Case(BUDI, _KLAIM, Outcome.CLAIM_BLOCKED, BUDI_ACTIVE, None,
+         "belum bisa: masih ada KPJ aktif di PT Sentosa Pangan Makmur",
+         blocked_by=("active",)),
+    Case(BUDI, Action.KLAIM_SEBAGIAN, Outcome.PARTIAL_OPEN, BUDI_ACTIVE, None,
+         "bisa: masih aktif, peserta lebih dari 10 tahun, belum pernah klaim sebagian "
+         "→ 10% atau 30% saldo"),
+    Case(BUDI, Action.KARTU_DIGITAL, Outcome.CARD_SHOWN, BUDI_ACTIVE, None,
+         "kartu PU dengan JHT, JP, JKK, JKM, JKP dan kode QR verifikasi"),
     Case(SITI, _TAMBAH, Outcome.BIODATA_MISMATCH, SITI_TEKSTIL, _PU,
          "data tidak sesuai: Nama Ibu Kandung (kemungkinan salah ketik)"),
     Case(SITI, _TAMBAH, Outcome.LINKED, SITI_PMI, Segment.PMI, _OK),
     Case(SITI, _TAMBAH, Outcome.CLOSED, SITI_MERGED, _PU,
          "KPJ sudah ditutup: saldonya sudah digabung"),
+    # Before Rizky adds his old card: its balance is paid with the others, so it must be in.
+    Case(RIZKY, _KLAIM, Outcome.CLAIM_BLOCKED, RIZKY_OLD, None,
+         f"belum bisa: KPJ {mask_kpj(RIZKY_OLD.kpj)} bersaldo JHT belum terhubung "
+         "(tambahkan dulu, lihat Temukan KPJ lama)",
+         blocked_by=("linked",)),
     Case(RIZKY, _TAMBAH, Outcome.LINKED, RIZKY_OLD, _PU,
          f"{_OK} (nama di kartu hanya beda tanda baca dan spasi)"),
+    Case(RIZKY, _KLAIM, Outcome.CLAIM_VIDEO, RIZKY_LAST, None,
+         "bisa: lebih dari Rp 15 juta, jadi dengan jadwal verifikasi video",
+         reason=_RESIGNED),
     Case(DEWI, _TAMBAH, Outcome.LINKED, DEWI_OLD, _PU, f"{_OK} (setelah Daftar)"),
-    Case(BUDI, Action.KLAIM_JHT, Outcome.CLAIM_BLOCKED, BUDI_ACTIVE, None,
-         "belum bisa: masih ada KPJ aktif di PT Sentosa Pangan Makmur"),
-    Case(RIZKY, Action.KLAIM_JHT, Outcome.CLAIM_OPEN, RIZKY_LAST, None,
-         "bisa (mengundurkan diri) setelah KPJ lamanya ditambahkan; lebih dari Rp 15 juta, "
-         "jadi dengan verifikasi video"),
+    Case(YULIANA, _KLAIM, Outcome.CLAIM_ONLINE, YULIANA_LAST, None,
+         "bisa: semua syarat terpenuhi, di bawah Rp 15 juta → cukup online, tanpa video",
+         reason=_RESIGNED),
+    Case(YULIANA, Action.KARTU_DIGITAL, Outcome.NONE_ACTIVE, YULIANA_LAST, None,
+         "tidak ada KPJ yang aktif: kartu digital hanya untuk kepesertaan aktif"),
+    Case(ANDI, _KLAIM, Outcome.CLAIM_BLOCKED, ANDI_CONTRACT, None,
+         "belum bisa: masa tunggu 1 bulan sejak kontrak habis (10 hari sebelum demo dimuat)",
+         reason=ClaimReason.HABIS_KONTRAK, blocked_by=("waiting",)),
+    Case(SUPRIYADI, Action.KARTU_DIGITAL, Outcome.CARD_SHOWN, SUPRIYADI_ACTIVE, None,
+         "kartu JAKON: hanya JKK dan JKM, tanpa JHT dan JP"),
+    Case(SUPRIYADI, Action.GABUNG_SALDO, Outcome.NO_JHT_CARD, SUPRIYADI_ACTIVE, None,
+         "tidak ada yang digabung: kartu JAKON tidak punya saldo JHT"),
+    Case(SUPRIYADI, _KLAIM, Outcome.CLAIM_BLOCKED, SUPRIYADI_ACTIVE, None,
+         "belum bisa: KPJ JAKON masih aktif, dan belum ada saldo JHT",
+         blocked_by=("active", "balance")),
 )
 
 

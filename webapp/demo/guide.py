@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from webapp.claims.services import REASON_LABELS
 from webapp.demo import dataset
 from webapp.demo.dataset import DEWI, DEWI_ACTIVE, Action, CardSpec, Case, PersonSpec
 from webapp.formatting import rupiah, tanggal
@@ -23,6 +24,10 @@ def login_of(person: PersonSpec) -> str:
     return account.email if account else dataset.DEWI_EMAIL
 
 
+# Wide enough for the longest demo login, so the arrows line up.
+LOGIN_WIDTH = 19
+
+
 def case_line(case: Case) -> str:
     """budi@contoh.id → Tambah KPJ, segmen PU, KPJ 12025568140 → Transaksi berhasil"""
     if case.action is Action.DAFTAR:
@@ -30,9 +35,11 @@ def case_line(case: Case) -> str:
     elif case.action is Action.TAMBAH_KPJ:
         assert case.segment is not None
         what = f"Tambah KPJ, segmen {case.segment.value}, KPJ {case.kpj}"
+    elif case.reason is not None:
+        what = f"{case.action.value}, alasan {REASON_LABELS[case.reason]}"
     else:
         what = case.action.value
-    return f"{login_of(case.person):<16} → {what} → {case.expected}"
+    return f"{login_of(case.person):<{LOGIN_WIDTH}} → {what} → {case.expected}"
 
 
 def _card_line(card: CardSpec) -> str:
@@ -50,7 +57,7 @@ def logins_text() -> str:
     for account in dataset.ACCOUNTS:
         cards = ", ".join(_card_line(card) for card in account.linked)
         name = display_name(account.owner)
-        lines.append(f"  {account.email:<16} {name:<18} KPJ terhubung: {cards}")
+        lines.append(f"  {account.email:<{LOGIN_WIDTH}} {name:<18} KPJ terhubung: {cards}")
     lines += [
         "",
         f"Daftar: {display_name(DEWI)} belum punya akun. Di halaman Daftar isi:",
@@ -67,7 +74,7 @@ def logins_text() -> str:
         "",
         "Yang bisa dicoba:",
     ]
-    lines += [f"  {case_line(case)}" for case in dataset.CASES if case.action.in_portal]
+    lines += [f"  {case_line(case)}" for case in dataset.CASES]
     return "\n".join(lines) + "\n"
 
 
@@ -108,6 +115,14 @@ def _status_cell(card: CardSpec) -> str:
     return f"{card.registry_status.value} → {card.status.value} (set by the loader)"
 
 
+def _period_cell(card: CardSpec) -> str:
+    ended = card.ended_on.isoformat() if card.ended_on else ""
+    if card.ends_days_before_load is not None:
+        days = card.ends_days_before_load
+        ended += f" in the file; the loader moves it to {days} days before the load day"
+    return f"{card.registered_on.isoformat()} – {ended}"
+
+
 def _linked_to(card: CardSpec) -> str:
     account = next((a for a in dataset.ACCOUNTS if card in a.linked), None)
     return account.email if account else "–"
@@ -128,7 +143,7 @@ def _cards_table(contributions: list[ContributionRow]) -> list[str]:
          "contributions, wage", "note"],
         [
             [c.kpj, display_name(c.owner), c.segment.value, _employer_cell(c),
-             f"{c.registered_on.isoformat()} – {c.ended_on.isoformat() if c.ended_on else ''}",
+             _period_cell(c),
              _status_cell(c), _linked_to(c), _wage_cell(by_card.get(c.kpj, [])), c.note]
             for c in dataset.CARDS
         ],
@@ -154,6 +169,29 @@ def _late_payments(contributions: list[ContributionRow]) -> int:
     return late[True]
 
 
+def _dates_section() -> list[str]:
+    lines = [
+        "## Cases and the real date",
+        "",
+        "Balances, claim amounts and the claim's waiting period are computed against the",
+        "real date, so the cases are chosen to hold for years: the claim under Rp 15 juta is",
+        "well below it (its balance only grows by development, about 6% a year; a test checks",
+        "it is still below ten years on), the others are far above it or decided by dates",
+        "long past. A one-month waiting period cannot stay in a static file, so the loader",
+        "places it relative to the day it runs:",
+        "",
+    ]
+    lines += [
+        f"- {c.kpj} ({display_name(c.owner)}): the loader moves its end to "
+        f"{c.ends_days_before_load} days before the day the demo is loaded, so the case "
+        "holds for about three weeks after loading; `flask --app wsgi demo load` again "
+        "moves it anew."
+        for c in dataset.CARDS
+        if c.ends_days_before_load is not None
+    ]
+    return [*lines, ""]
+
+
 def readme_text(contributions: list[ContributionRow]) -> str:
     lines = [
         "# The KPJku demo dataset",
@@ -162,8 +200,9 @@ def readme_text(contributions: list[ContributionRow]) -> str:
         "hand. Change dataset.py, then run `KPJKU_CONFIG=development flask --app wsgi demo generate` (a test fails when",
         "these files and the generator disagree). `flask --app wsgi demo load` imports the CSV",
         "files through the registry import, then adds what the registry cannot carry: the",
-        "closed statuses (DIKLAIM, DIGABUNG), the accounts and their linked cards. `make run`",
-        "does that on an empty database.",
+        "closed statuses (DIKLAIM, DIGABUNG), the accounts and their linked cards, and the end",
+        "date of the card that shows a claim's waiting period (see below). `make run` does",
+        "that on an empty database.",
         "",
         "Every name, NIK, KPJ, NPP and company is invented.",
         "",
@@ -177,6 +216,7 @@ def readme_text(contributions: list[ContributionRow]) -> str:
         logins_text().rstrip("\n"),
         "```",
         "",
+        *_dates_section(),
         "## People",
         "",
         *_people_table(),

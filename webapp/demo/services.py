@@ -1,15 +1,18 @@
 """Loading the demo: the committed CSV files go through the real registry import, then the
-portal-side state the registry cannot carry is applied: closed statuses, accounts and their
-linked cards. Both steps are idempotent, so loading twice changes nothing."""
+portal-side state the registry cannot carry is applied: closed statuses, the end of the
+card whose claim waiting period is shown, accounts and their linked cards. Both steps are
+idempotent, so loading twice on one day changes nothing."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
+from webapp.balances.services import today
 from webapp.demo import dataset
 from webapp.demo.dataset import AccountSpec
 from webapp.demo.generate import DATA_DIR
@@ -34,18 +37,22 @@ def has_population() -> bool:
     return db.session.scalar(sa.select(Person.nik).limit(1)) is not None
 
 
-def load_demo(*, if_empty: bool = False, directory: Path | None = None) -> LoadResult:
+def load_demo(
+    *, if_empty: bool = False, directory: Path | None = None, day: date | None = None
+) -> LoadResult:
+    """`day` is the day the demo is loaded on: today (the ledger's day) unless a test says."""
     if if_empty and has_population():
         return LoadResult(skipped=True)
     imported = import_directory(directory or DATA_DIR)
     if not imported.ok:
         return LoadResult(errors=[str(problem) for problem in imported.errors])
-    apply_portal_state()
+    apply_portal_state(day or today())
     return LoadResult(counts=dict(imported.counts))
 
 
-def apply_portal_state() -> None:
+def apply_portal_state(day: date) -> None:
     close_cards()
+    end_cards_before(day)
     missing = [spec for spec in dataset.ACCOUNTS if _account(spec) is None]
     if missing:
         # Every demo account has the same published password: one slow hash is enough.
@@ -62,6 +69,15 @@ def close_cards() -> None:
     for card in dataset.CARDS:
         if card.status.is_closed:
             _membership(card.kpj).status = card.status.value
+
+
+def end_cards_before(day: date) -> None:
+    """A claim's waiting period lasts a month from a card's end, and the real date moves
+    on: a fixed ended_on in the file would hold the case for a month at most. So the cards
+    that show it end a few days before the day the demo is loaded, whatever that day is."""
+    for card in dataset.CARDS:
+        if card.ends_days_before_load is not None:
+            _membership(card.kpj).ended_on = day - timedelta(days=card.ends_days_before_load)
 
 
 def link_cards(spec: AccountSpec) -> None:
