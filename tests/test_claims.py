@@ -372,3 +372,10 @@ def test_a_partial_claim_needs_ten_years(app):
     account = f.account(person, card)
     line = check(services.eligibility(account, TODAY, kind=ClaimKind.PARTIAL_10), "years")
     assert not line.ok and "10 tahun" in line.text
+
+
+def test_a_jakon_only_worker_is_not_offered_a_partial_claim(app):
+    person = f.person()
+    account = f.account(person, f.membership(person, segment="JAKON"))
+    line = check(services.eligibility(account, TODAY), "active")
+    assert not line.ok and line.link is None and "klaim sebagian" not in line.text

@@ -197,13 +197,15 @@ def _nothing_active(cards: list[Membership]) -> Check:
         return Check("active", True, "Tidak ada KPJ yang masih aktif", "Semua kepesertaan atas NIK Anda sudah berakhir.")
     card = active[-1]
     employer = f" di {card.employer.name}" if card.employer else " (kepesertaan mandiri)"
-    return Check(
-        "active", False, "Masih ada KPJ yang aktif",
+    text = (
         f"KPJ {mask_kpj(card.kpj)}{employer} masih AKTIF. Klaim JHT penuh bisa diajukan "
-        "setelah kepesertaan itu berakhir (pemberi kerja melaporkan Anda berhenti). "
-        "Selama masih aktif, Anda bisa mengajukan klaim sebagian bila sudah 10 tahun menjadi peserta.",
-        ("Klaim sebagian", "claims.sebagian"),
+        "setelah kepesertaan itu berakhir (pemberi kerja melaporkan Anda berhenti)."
     )
+    # Only an active card with JHT can pay a partial claim (a JAKON card has none).
+    if any(rules.has_programme(c.segment, rules.Programme.JHT) for c in active):
+        text += " Selama masih aktif, Anda bisa mengajukan klaim sebagian bila sudah 10 tahun menjadi peserta."
+        return Check("active", False, "Masih ada KPJ yang aktif", text, ("Klaim sebagian", "claims.sebagian"))
+    return Check("active", False, "Masih ada KPJ yang aktif", text)
 
 
 def _all_linked(cards: list[Membership], account: Account, values: Mapping[str, int]) -> Check:
