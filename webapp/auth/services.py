@@ -203,9 +203,12 @@ def verify(token: str) -> Verified | VerifyFailure | Errors:
         db.session.delete(pending)
         db.session.commit()
         return ACCOUNT_EXISTS
-    # The registry may have changed the card since the e-mail was sent.
+    # The registry may have changed the card since the e-mail was sent, or a concurrent
+    # click on this link has just opened the account and linked it.
     card_error = _first_card_error(pending.kpj, person, None)
     if card_error:
+        if db.session.scalar(select(Account.id).where(Account.nik == pending.nik)):
+            return ACCOUNT_EXISTS
         return {"kpj": card_error}
     account = Account(
         nik=pending.nik,
