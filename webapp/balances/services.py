@@ -109,13 +109,14 @@ def pension_start(birth_date: date) -> tuple[date, int]:
     year = birth_date.year + rules.JP_PENSION_AGE_BEFORE_2019
     while year - birth_date.year < rules.jp_pension_age(year):
         year += 1
-    return _birthday(birth_date, year), year - birth_date.year
+    return anniversary(birth_date, year), year - birth_date.year
 
 
-def _birthday(birth_date: date, year: int) -> date:
+def anniversary(day: date, year: int) -> date:
+    """The same day in another year; 29 February falls on 28 February in a common year."""
     try:
-        return birth_date.replace(year=year)
-    except ValueError:  # born on 29 February: 28 February in a common year
+        return day.replace(year=year)
+    except ValueError:
         return date(year, 2, 28)
 
 

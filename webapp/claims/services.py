@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
 from webapp import ledger, rules, uploads
+from webapp.balances.services import anniversary
 from webapp.extensions import db
 from webapp.formatting import mask_kpj, rupiah, tanggal
 from webapp.identity import membership_differences, normalise_name
@@ -271,13 +272,13 @@ def _still_active(cards: list[Membership]) -> Check:
 
 
 def membership_start(cards: list[Membership]) -> date | None:
-    starts = [c.member_since or c.registered_on for c in cards] + [c.registered_on for c in cards]
-    return min(starts) if starts else None
+    """The earliest start, a merge target counting from its earliest merged card."""
+    return min((c.member_since or c.registered_on for c in cards), default=None)
 
 
 def _ten_years(cards: list[Membership], as_of: date) -> Check:
     start = membership_start(cards)
-    reached = _add_years(start, PARTIAL_MIN_YEARS) if start else None
+    reached = anniversary(start, start.year + PARTIAL_MIN_YEARS) if start else None
     ok = reached is not None and reached <= as_of
     text = (
         f"Anda peserta sejak {tanggal(start)}." if ok
@@ -577,10 +578,3 @@ def _add_month(day: date) -> date:
     """The same day next month, or that month's last day (31 January → 28/29 February)."""
     year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return date(day.year + years, 2, 28)

@@ -182,4 +182,5 @@ def _target(cards: list[Membership]) -> Membership:
 
 
 def _start(card: Membership) -> date:
-    return min(card.registered_on, card.member_since or card.registered_on)
+    """Where a card's membership counts from: a former merge target from its earliest card."""
+    return card.member_since or card.registered_on
