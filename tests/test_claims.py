@@ -4,7 +4,7 @@ edges; uploads by content; one claim however it is sent; the stages and the payo
 import io
 import re
 import threading
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +15,8 @@ from tests.conftest import AuthActions, csrf_token
 from tests.test_uploads import minimal_pdf, png
 from webapp import ledger
 from webapp.balances.services import today
-from webapp.claims import services
+from webapp.claims import eligibility, services, terms
+from webapp.formatting import tanggal
 from webapp.extensions import db
 from webapp.kpj.services import AddRequest, Outcome, add_kpj
 from webapp.models import (
@@ -89,7 +90,7 @@ def check(verdict, key):
 
 def test_an_eligible_person_sees_every_line_green_and_the_gross_to_the_rupiah(ani):
     account, one, two = ani
-    verdict = services.eligibility(account, TODAY)
+    verdict = eligibility.eligibility(account, TODAY)
     assert verdict.eligible, verdict.blocking()
     values = ledger.values_on([one.kpj, two.kpj], TODAY)
     assert verdict.gross == sum(values.values())
@@ -99,7 +100,7 @@ def test_an_active_card_under_the_nik_blocks_and_is_named_masked_with_its_employ
     account, one, _ = ani
     active = f.membership(account.person, employer_npp=f.employer(name="PT Sinar Jaya").npp)
     db.session.commit()  # active but not even linked: it still blocks
-    line = check(services.eligibility(account, TODAY), "active")
+    line = check(eligibility.eligibility(account, TODAY), "active")
     assert not line.ok
     assert f"{active.kpj[:2]}•••••{active.kpj[-4:]}" in line.text and "PT Sinar Jaya" in line.text
     assert active.kpj not in line.text
@@ -110,7 +111,7 @@ def test_an_unlinked_card_with_a_balance_blocks_with_a_link_to_temukan(ani):
     unlinked = f.membership(account.person, status="NONAKTIF", ended_on=date(2015, 1, 31))
     worked(unlinked, range(2012, 2014))
     db.session.commit()
-    line = check(services.eligibility(account, TODAY), "linked")
+    line = check(eligibility.eligibility(account, TODAY), "linked")
     assert not line.ok and line.link == ("Temukan KPJ lama", "kpj.temukan")
 
 
@@ -118,19 +119,19 @@ def test_the_waiting_period_is_one_month_after_the_latest_end(ani):
     account, one, two = ani
     two.ended_on = TODAY - timedelta(days=10)
     db.session.commit()
-    ends = services.waiting_ends([one, two])
+    ends = eligibility.waiting_ends([one, two])
     assert ends > TODAY
-    resign = check(services.eligibility(account, TODAY, ClaimReason.MENGUNDURKAN_DIRI), "waiting")
-    assert not resign.ok and services.tanggal(ends) in resign.text
-    assert check(services.eligibility(account, TODAY, ClaimReason.CACAT_TOTAL_TETAP), "waiting").ok
-    assert check(services.eligibility(account, ends, ClaimReason.PHK), "waiting").ok
+    resign = check(eligibility.eligibility(account, TODAY, ClaimReason.MENGUNDURKAN_DIRI), "waiting")
+    assert not resign.ok and tanggal(ends) in resign.text
+    assert check(eligibility.eligibility(account, TODAY, ClaimReason.CACAT_TOTAL_TETAP), "waiting").ok
+    assert check(eligibility.eligibility(account, ends, ClaimReason.PHK), "waiting").ok
 
 
 def test_biodata_that_differs_blocks(ani):
     account, one, _ = ani
     one.mother_name = "IBU LAIN SEKALI"
     db.session.commit()
-    assert not check(services.eligibility(account, TODAY), "identity").ok
+    assert not check(eligibility.eligibility(account, TODAY), "identity").ok
 
 
 @pytest.mark.parametrize(
@@ -169,7 +170,7 @@ def test_submitting_files_one_claim_with_its_documents(client, ani, htmx):
     else:
         assert response.status_code == 303 and response.headers["Location"] == target
     assert (claim.stage, claim.kind, claim.video_slot) == ("AGENDA", "FULL", None)
-    assert claim.gross == services.eligibility(account, TODAY).gross or claim.gross > 0
+    assert claim.gross == eligibility.eligibility(account, TODAY).gross or claim.gross > 0
     status = client.get(target).get_data(as_text=True)
     assert "Agenda Klaim" in status and "Klaim diajukan" in status
     links = re.findall(r'href="(/klaim/[^"]+/dokumen/[^"]+)"', status)
@@ -275,15 +276,15 @@ def test_above_15_million_a_video_slot_is_required_and_each_slot_is_one_users(ap
     account, one, two = ani
     worked(one, range(2010, 2014), jht=2_000_000)
     db.session.commit()
-    assert services.eligibility(account, TODAY).gross > services.ONLINE_LIMIT
+    assert eligibility.eligibility(account, TODAY).gross > terms.ONLINE_LIMIT
     AuthActions(client).login("ani@contoh.id")
     page = client.get("/klaim").get_data(as_text=True)
     assert "Jadwal verifikasi video" in page
     missing = post_claim(client, account)
     assert missing.status_code == 422 and "jadwal verifikasi video" in missing.get_data(as_text=True)
     slots = services.video_slots(TODAY)
-    assert len({slot.date() for slot in slots}) == services.VIDEO_DAYS
-    assert all(slot.weekday() != 6 and slot.date() not in services.HOLIDAYS for slot in slots)
+    assert len({slot.date() for slot in slots}) == terms.VIDEO_DAYS
+    assert all(slot.weekday() != 6 and slot.date() not in terms.HOLIDAYS for slot in slots)
     assert post_claim(client, account, jadwal_video=slots[0].isoformat()).status_code == 303
     assert slots[0] not in services.video_slots(TODAY), "one user per slot"
 
@@ -326,7 +327,7 @@ def test_a_rejected_claim_says_why_and_allows_a_new_one(runner, client, ani):
     result = advance(runner, claim, "--reject", "Foto KTP tidak terbaca")
     assert result.exit_code == 0 and "Ditolak" in result.output
     assert "Foto KTP tidak terbaca" in client.get(f"/klaim/{claim.public_id}").get_data(as_text=True)
-    assert services.eligibility(account, TODAY).eligible
+    assert eligibility.eligibility(account, TODAY).eligible
     assert db.session.scalar(sa.select(sa.func.count(LedgerEntry.id))) == 0
 
 
@@ -345,11 +346,11 @@ def rudi(app):
 
 def test_a_partial_claim_pays_its_share_once_and_the_rest_keeps_developing(app, runner, client, rudi):
     account, card = rudi
-    verdict = services.eligibility(account, TODAY, kind=ClaimKind.PARTIAL_10)
+    verdict = eligibility.eligibility(account, TODAY, kind=ClaimKind.PARTIAL_10)
     assert verdict.eligible, verdict.blocking()
     value = ledger.values_on([card.kpj], TODAY)[card.kpj]
     assert verdict.gross == value * 10 // 100
-    assert not services.eligibility(account, TODAY).eligible, "a full claim needs no active card"
+    assert not eligibility.eligibility(account, TODAY).eligible, "a full claim needs no active card"
     AuthActions(client).login("rudi@contoh.id")
     response = post_claim(client, account, path="/klaim/sebagian", bagian="10")
     assert response.status_code == 303, response.get_data(as_text=True)
@@ -361,7 +362,7 @@ def test_a_partial_claim_pays_its_share_once_and_the_rest_keeps_developing(app, 
     assert db.session.get(Membership, card.kpj).status == "AKTIF"
     later = ledger.values_on([card.kpj], date(TODAY.year + 1, 12, 31))[card.kpj]
     assert later > after, "the remaining balance keeps developing"
-    again = services.eligibility(account, TODAY, kind=ClaimKind.PARTIAL_30)
+    again = eligibility.eligibility(account, TODAY, kind=ClaimKind.PARTIAL_30)
     assert not check(again, "partial").ok
 
 
@@ -370,12 +371,12 @@ def test_a_partial_claim_needs_ten_years(app):
     card = f.membership(person, registered_on=TODAY.replace(year=TODAY.year - 9))
     worked(card, range(TODAY.year - 9, TODAY.year))
     account = f.account(person, card)
-    line = check(services.eligibility(account, TODAY, kind=ClaimKind.PARTIAL_10), "years")
+    line = check(eligibility.eligibility(account, TODAY, kind=ClaimKind.PARTIAL_10), "years")
     assert not line.ok and "10 tahun" in line.text
 
 
 def test_a_jakon_only_worker_is_not_offered_a_partial_claim(app):
     person = f.person()
     account = f.account(person, f.membership(person, segment="JAKON"))
-    line = check(services.eligibility(account, TODAY), "active")
+    line = check(eligibility.eligibility(account, TODAY), "active")
     assert not line.ok and line.link is None and "klaim sebagian" not in line.text

@@ -20,7 +20,8 @@ from tests import factories
 from webapp.auth.services import CheckEmail, Registration, Verified, register, verify
 from webapp.balances.services import today
 from webapp.card.services import DigitalCard, digital_card
-from webapp.claims.services import ONLINE_LIMIT, eligibility, waiting_ends
+from webapp.claims.eligibility import eligibility, waiting_ends
+from webapp.claims.terms import ONLINE_LIMIT
 from webapp.demo import dataset, services
 from webapp.demo.dataset import BUDI, Action, Outcome
 from webapp.demo.generate import DATA_DIR, add_months, write_dataset

@@ -16,6 +16,7 @@ from tests.test_uploads import minimal_pdf, png
 from webapp import ledger
 from webapp.balances.services import today
 from webapp.claims import services as claims
+from webapp.claims.eligibility import eligibility
 from webapp.extensions import db
 from webapp.formatting import rupiah
 from webapp.merge import services as merge
@@ -130,7 +131,7 @@ def test_merge_then_claim_then_selesai_leaves_every_card_at_rp_0(page, browser, 
         .values(status="NONAKTIF", ended_on=today() - timedelta(days=70))
     )
     db.session.commit()
-    verdict = claims.eligibility(account, today())
+    verdict = eligibility(account, today())
     assert verdict.eligible, verdict.blocking()
     db.session.commit()  # end the read: the live server writes next
 

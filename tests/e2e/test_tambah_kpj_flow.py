@@ -3,8 +3,6 @@ Chromium at 390×844."""
 
 import re
 
-import re
-
 import pytest
 
 from tests import factories

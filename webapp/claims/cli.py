@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup
 
 from webapp.balances.services import today
-from webapp.claims import services
+from webapp.claims import services, terms
 
 claims_cli = AppGroup("claims", help="JHT claims.")
 
@@ -21,4 +21,4 @@ def advance_command(claim_id: int, reason: str | None) -> None:
         claim = services.advance(claim_id, today(), reject=reason)
     except services.StageError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"claim {claim.id}: {services.STAGE_LABELS[claim.stage_enum]}")
+    click.echo(f"claim {claim.id}: {terms.STAGE_LABELS[claim.stage_enum]}")

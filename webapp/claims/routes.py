@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 
 from webapp import htmx, uploads
 from webapp.balances.services import today
-from webapp.claims import bp, services
+from webapp.claims import bp, services, terms
+from webapp.claims.eligibility import eligibility
 from webapp.models import ClaimKind, ClaimReason
 from webapp.toasts import toast
 
@@ -19,7 +20,7 @@ PARTIAL_KINDS = (ClaimKind.PARTIAL_10, ClaimKind.PARTIAL_30)
 @login_required
 def klaim():
     reason = request.args.get("alasan")
-    chosen = ClaimReason(reason) if reason in services.REASON_LABELS else None
+    chosen = ClaimReason(reason) if reason in terms.REASON_LABELS else None
     return _form_page(ClaimKind.FULL, chosen)
 
 
@@ -51,7 +52,7 @@ def _submit(kind: ClaimKind):
     result = parsed if isinstance(parsed, dict) else services.submit(current_user, parsed, as_of)
     if isinstance(result, dict):
         reason = request.form.get("alasan")
-        chosen = ClaimReason(reason) if reason in services.REASON_LABELS else None
+        chosen = ClaimReason(reason) if reason in terms.REASON_LABELS else None
         page = _form_page(kind, chosen, errors=result, form=request.form)
         return page, 422
     toast("success", "Klaim diajukan", "Klaim JHT Anda sudah kami terima dan sedang di tahap Agenda Klaim.")
@@ -63,7 +64,7 @@ def _submit(kind: ClaimKind):
 
 def _form_page(kind: ClaimKind, reason: ClaimReason | None = None, errors=None, form=None) -> str:
     as_of = today()
-    verdict = services.eligibility(current_user, as_of, reason, kind)
+    verdict = eligibility(current_user, as_of, reason, kind)
     gross = verdict.gross
     return render_template(
         "claims/klaim.html",
@@ -71,12 +72,12 @@ def _form_page(kind: ClaimKind, reason: ClaimReason | None = None, errors=None, 
         partial=kind in PARTIAL_KINDS,
         verdict=verdict,
         reason=reason,
-        reasons=services.REASON_LABELS,
-        banks=services.BANKS,
-        documents=services.DOCUMENTS,
+        reasons=terms.REASON_LABELS,
+        banks=terms.BANKS,
+        documents=terms.DOCUMENTS,
         with_npwp=services.amounts(gross, True),
         without_npwp=services.amounts(gross, False),
-        needs_video=kind is ClaimKind.FULL and gross > services.ONLINE_LIMIT,
+        needs_video=kind is ClaimKind.FULL and gross > terms.ONLINE_LIMIT,
         slots=services.video_slots(as_of),
         errors=errors or {},
         form=form or {},
@@ -92,11 +93,11 @@ def status(public_id: str):
         claim=claim,
         events=services.timeline(claim),
         documents=services.documents(claim),
-        stages=services.STAGE_ORDER,
-        labels=services.STAGE_LABELS,
-        reasons=services.REASON_LABELS,
-        document_labels=services.DOCUMENTS,
-        banks=services.BANKS,
+        stages=terms.STAGE_ORDER,
+        labels=terms.STAGE_LABELS,
+        reasons=terms.REASON_LABELS,
+        document_labels=terms.DOCUMENTS,
+        banks=terms.BANKS,
     )
 
 

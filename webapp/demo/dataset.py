@@ -146,7 +146,7 @@ class Case:
     expected: str  # what the visitor should see, in the app's language
     typed_kpj: str | None = None  # a KPJ typed wrong on purpose
     reason: ClaimReason | None = None  # the alasan chosen on the Klaim JHT page
-    # CLAIM_BLOCKED: the keys (webapp.claims.services.Check.key) of exactly the red lines.
+    # CLAIM_BLOCKED: the keys (webapp.claims.eligibility.Check.key) of exactly the red lines.
     blocked_by: tuple[str, ...] = ()
 
     @property

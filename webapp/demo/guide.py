@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from webapp.claims.services import REASON_LABELS
+from webapp.claims.terms import REASON_LABELS
 from webapp.demo import dataset
 from webapp.demo.dataset import DEWI, DEWI_ACTIVE, Action, CardSpec, Case, PersonSpec
 from webapp.formatting import rupiah, tanggal
