@@ -59,7 +59,7 @@ def test_without_a_segment_the_page_asks_for_one(client, budi):
     assert "Pilih SEGMEN" in page
     assert 'name="kpj"' not in page
     for segment in ("PU", "BPU", "JAKON", "PMI"):
-        assert f'href="/pengaturan/tambah-kpj?segmen={segment}"' in page
+        assert f'name="pilih" value="{segment}" formaction="/pengaturan/tambah-kpj/segmen"' in page
 
 
 def test_choosing_a_segment_with_htmx_returns_only_the_segment_form(client, budi):
@@ -73,7 +73,8 @@ def test_choosing_a_segment_with_htmx_returns_only_the_segment_form(client, budi
     assert "<html" not in html
     assert 'name="segmen" value="BPU"' in html
     assert "Bukan Penerima Upah" in html
-    assert 'hx-disabled-elt="find button[type=\'submit\']"' in html
+    assert 'hx-disabled-elt="#kpj-form button"' in html
+    assert 'hx-sync="this:drop"' in html
 
 
 def test_choosing_a_segment_without_javascript_is_a_full_page(client, budi):
@@ -124,8 +125,7 @@ def test_sending_twice_links_once_and_the_second_says_already_linked(client, bud
     db.session.commit()
     send(client, old.kpj, htmx=htmx)
     second = send(client, old.kpj, htmx=htmx)
-    text = second.get_data(as_text=True) if htmx else client.get("/pengaturan/tambah-kpj").get_data(as_text=True)
-    assert "KPJ sudah terhubung" in text
+    assert "KPJ sudah terhubung" in second.get_data(as_text=True)
     reasons = db.session.scalars(sa.select(Transaction.reason).order_by(Transaction.id)).all()
     assert reasons == ["LINKED", "ALREADY_LINKED"]
 
@@ -293,4 +293,6 @@ def test_wrong_segment_toast_links_to_the_right_segment(client, budi):
     jakon = factories.membership(budi.person, segment="JAKON", status="NONAKTIF")
     db.session.commit()
     html = send(client, jakon.kpj, htmx=True).get_data(as_text=True)
-    assert 'href="/pengaturan/tambah-kpj?segmen=JAKON"' in html.split("hx-swap-oob")[1]
+    attempt = db.session.scalar(sa.select(Transaction))
+    link = f'href="/pengaturan/tambah-kpj?segmen=JAKON&amp;ulang={attempt.id}"'
+    assert link in html.split("hx-swap-oob")[1]

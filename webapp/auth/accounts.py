@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from webapp.extensions import db
+from webapp.forms import required
 from webapp.models import Account
 
 EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -38,7 +39,7 @@ def email_error(email: str) -> str | None:
 
 def parse_email(form_value: str | None) -> str | Errors:
     email = (form_value or "").strip()
-    error = email_error(email)
+    error = email_error(email) if email else required("Email")
     return {"email": error} if error else normalise_email(email)
 
 

@@ -15,11 +15,16 @@ from webapp import sessions
 from webapp.auth import emails, events
 from webapp.auth.accounts import Errors, find_account
 from webapp.extensions import db
+from webapp.forms import missing
 from webapp.models import Account, PasswordReset, SecurityEventKind, utcnow
 from webapp.tokens import digest, new_token
 
 MIN_PASSWORD_LENGTH = 8
 RESET_LIFETIME = timedelta(minutes=30)
+NEW_PASSWORD_LABELS = {
+    "new_password": "Kata sandi baru",
+    "new_password_confirm": "Ulangi kata sandi baru",
+}
 
 
 def hash_password(password: str) -> str:
@@ -50,6 +55,10 @@ def password_errors(password: str, confirm: str, field: str = "password") -> Err
 
 def change_password(account: Account, current: str, new: str, confirm: str) -> Errors:
     """Set a new password; every other session of the account ends. Commits on success."""
+    typed = {"current_password": current, "new_password": new, "new_password_confirm": confirm}
+    empty = missing(typed, {"current_password": "Kata sandi saat ini", **NEW_PASSWORD_LABELS})
+    if empty:
+        return empty
     if not check_password_hash(account.password_hash, current):
         return {"current_password": "Kata sandi saat ini salah."}
     errors = password_errors(new, confirm, field="new_password")
@@ -98,7 +107,8 @@ def reset_password(token: str, new: str, confirm: str) -> Errors | None:
     reset = live_reset(token)
     if reset is None:
         return None
-    errors = password_errors(new, confirm, field="new_password")
+    typed = {"new_password": new, "new_password_confirm": confirm}
+    errors = missing(typed, NEW_PASSWORD_LABELS) or password_errors(new, confirm, "new_password")
     if errors:
         return errors
     now = utcnow()

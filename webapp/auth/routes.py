@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import (
     Response,
     current_app,
+    g,
     make_response,
     redirect,
     render_template,
@@ -21,18 +22,28 @@ from webapp.auth.accounts import email_key, parse_email
 from webapp.errors import limit_wait_minutes
 from webapp.extensions import limiter
 from webapp.formatting import mask_email
+from webapp.forms import missing
 from webapp.security import safe_next
 from webapp.toasts import toast
 
 WRONG_LOGIN = "Email atau kata sandi salah."
+LOGIN_LABELS = {"email": "Email", "password": "Kata sandi"}
 # Logging out empties what this site keeps in the browser (the service worker's caches
 # included) but not the cookies: the device cookie must outlive the session.
 CLEAR_SITE_DATA = '"cache", "storage"'
 
 
 def _refused(response) -> bool:
-    """Only refused attempts count against the limits: a user who gets in pays nothing."""
-    return response.status_code != 303
+    """Only refused attempts count against the limits: a user who gets in pays nothing,
+    and neither does a form sent with a field left empty."""
+    return response.status_code != 303 and not g.get("form_incomplete", False)
+
+
+def _identity_refused(response) -> bool:
+    """Registration: only attempts that reached the identity check and were refused count
+    against the per-address limit. Typos caught by the field checks cost nothing, so a
+    shared address (a warnet, an office) is not locked out by them."""
+    return g.get("identity_checked", False) and response.status_code != 303
 
 
 def _reset_email_key() -> str:
@@ -46,7 +57,7 @@ def _login_refused(minutes: int):
         "pakai untuk masuk tetap bisa masuk dengan kata sandi yang benar."
     )
     email = request.form.get("email", "")
-    return make_response(render_template("auth/login.html", email=email, error=error), 429)
+    return make_response(render_template("auth/login.html", email=email, error=error, errors={}), 429)
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
@@ -60,13 +71,17 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.beranda"))
     if request.method == "GET":
-        return render_template("auth/login.html", email="", error=None)
+        return render_template("auth/login.html", email="", error=None, errors={})
     email = request.form.get("email", "")
+    empty = missing(request.form, LOGIN_LABELS)
+    if empty:
+        g.form_incomplete = True
+        return render_template("auth/login.html", email=email, error=None, errors=empty), 422
     result = signin.sign_in(email, request.form.get("password", ""), devices.presented())
     if isinstance(result, signin.Refused):
         if result.wait_minutes:
             return _login_refused(result.wait_minutes)
-        return render_template("auth/login.html", email=email, error=WRONG_LOGIN), 422
+        return render_template("auth/login.html", email=email, error=WRONG_LOGIN, errors={}), 422
     toast("success", "Selamat datang", "Anda sudah masuk.")
     response = redirect(safe_next(request.args.get("next")) or url_for("main.beranda"), 303)
     devices.issue(response, result.id)
@@ -87,22 +102,42 @@ def _signed_out(title: str, text: str) -> Response:
     return response
 
 
+def _register_refused(minutes: int) -> Response:
+    message = (
+        f"Terlalu banyak percobaan pendaftaran dari jaringan ini. Demi keamanan, coba lagi "
+        f"dalam {minutes} menit. Isian Anda tetap di sini; kata sandi perlu diisi lagi."
+    )
+    return make_response(_register_form({"limit": message}), 429)
+
+
+def _register_form(errors: dict[str, str]) -> str:
+    """The registration form as it was sent: every field kept but the passwords, which are
+    never echoed back into the page."""
+    form = {key: value for key, value in request.form.items() if not key.startswith("password")}
+    return render_template("auth/register.html", form=form, errors=errors)
+
+
 @bp.route("/daftar", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["REGISTER_LIMIT"], methods=["POST"], deduct_when=_refused)
+@limiter.limit(
+    lambda: current_app.config["REGISTER_LIMIT"],
+    methods=["POST"],
+    deduct_when=_identity_refused,
+    on_breach=lambda limit: _register_refused(limit_wait_minutes(limit.reset_at)),
+)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.beranda"))
     if request.method == "GET":
         return render_template("auth/register.html", form={}, errors={})
-    form = request.form.to_dict()
-    parsed = services.parse_registration(form)
-    result = parsed if isinstance(parsed, dict) else services.register(parsed)
+    parsed = services.parse_registration(request.form.to_dict())
+    if isinstance(parsed, dict):
+        return _register_form(parsed), 422
+    g.identity_checked = True
+    result = services.register(parsed)
     if isinstance(result, services.AlreadyRegistered):
         return render_template("auth/sudah_terdaftar.html", masked_email=result.masked_email)
     if isinstance(result, dict):
-        for secret in ("password", "password_confirm"):
-            form.pop(secret, None)  # never echoed back into the page
-        return render_template("auth/register.html", form=form, errors=result), 422
+        return _register_form(result), 422
     session["registered_email"] = mask_email(result.email)
     return redirect(url_for("auth.periksa_email"), 303)
 

@@ -19,6 +19,7 @@ from webapp.auth import emails, events
 from webapp.auth.accounts import Errors, email_error, find_account, normalise_email
 from webapp.auth.passwords import hash_password, password_errors
 from webapp.extensions import db
+from webapp.forms import missing
 from webapp.formatting import mask_email
 from webapp.identity import (
     KPJ_PATTERN,
@@ -41,6 +42,18 @@ from webapp.tokens import digest, new_token
 
 PHONE_PATTERN = re.compile(r"(\+62|62|0)8[0-9]{7,12}")
 VERIFICATION_LIFETIME = timedelta(hours=24)
+
+REGISTRATION_LABELS = {
+    "nik": "NIK",
+    "full_name": "Nama lengkap",
+    "birth_date": "Tanggal lahir",
+    "mother_name": "Nama ibu kandung",
+    "kpj": "Nomor KPJ",
+    "email": "Email",
+    "phone": "Nomor HP",
+    "password": "Kata sandi",
+    "password_confirm": "Ulangi kata sandi",
+}
 
 IDENTITY_MISMATCH = (
     "NIK, nama lengkap, tanggal lahir, atau nama ibu kandung tidak cocok dengan data "
@@ -101,11 +114,9 @@ def parse_registration(form: dict[str, str]) -> Registration | Errors:
     errors: Errors = {}
     if not NIK_PATTERN.fullmatch(value["nik"]):
         errors["nik"] = "NIK harus 16 angka, sesuai KTP."
-    for key, label in (("full_name", "Nama lengkap"), ("mother_name", "Nama ibu kandung")):
-        if not value[key]:
-            errors[key] = f"{label} wajib diisi."
-        elif len(value[key]) > 100:
-            errors[key] = f"{label} terlalu panjang (maksimal 100 huruf)."
+    for key in ("full_name", "mother_name"):
+        if len(value[key]) > 100:
+            errors[key] = f"{REGISTRATION_LABELS[key]} terlalu panjang (maksimal 100 huruf)."
     birth = _parse_date(value["birth_date"])
     if birth is None:
         errors["birth_date"] = "Isi tanggal lahir yang benar."
@@ -115,6 +126,8 @@ def parse_registration(form: dict[str, str]) -> Registration | Errors:
         errors["kpj"] = "Nomor KPJ harus 11 angka, tertera di kartu peserta."
     errors.update(_contact_errors(value["email"], value["phone"]))
     errors.update(password_errors(value["password"], form.get("password_confirm") or ""))
+    # An empty field is told so, whatever its other rules would have said.
+    errors.update(missing(form, REGISTRATION_LABELS))
     if errors:
         return errors
     value["email"] = normalise_email(value["email"])

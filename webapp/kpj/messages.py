@@ -55,7 +55,7 @@ def describe(transaction: Transaction) -> Notice:
             return Notice(
                 "error",
                 "KPJ tidak ditemukan atas NIK Anda",
-                f"Periksa lagi nomor {transaction.kpj} pada kartu Anda. Jika kartu itu memang "
+                f"Periksa lagi nomor KPJ {number} pada kartu Anda. Jika kartu itu memang "
                 "milik Anda tetapi tercatat dengan NIK lain, data kepesertaannya perlu "
                 "diperbaiki:",
                 steps=CORRECTION_STEPS,

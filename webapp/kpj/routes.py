@@ -1,11 +1,13 @@
 """Pengaturan → Tambah KPJ (§3.6) and Temukan KPJ lama (§3.13).
 
 With htmx the segment form is swapped in place and KIRIM answers with the form, a toast
-and the card list out of band; without JavaScript the same forms do a full round trip."""
+and the card list out of band; without JavaScript the same forms do a full round trip.
+Choosing a segment posts the KPJ typed so far along with it, so the number survives the
+switch either way and never appears in a URL."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
@@ -20,10 +22,12 @@ from webapp.kpj.services import (
     found_reference,
     linked_cards,
     parse_add_request,
+    recent_link,
     referenced_card,
     unlinked_cards,
+    wrong_segment_kpj,
 )
-from webapp.models import Membership, Segment
+from webapp.models import Membership, Segment, Transaction
 from webapp.toasts import toast
 
 SEGMENT_HELP = {
@@ -37,8 +41,9 @@ SEGMENT_HELP = {
 
 
 def _recorded(response: Response) -> bool:
-    """Only attempts that reached the registry count against the limits, not typos."""
-    return response.status_code in (200, 303)
+    """Only attempts that reached the registry count against the limits: not typos, and not
+    the second tap of a double tap."""
+    return response.status_code in (200, 303) and not g.get("kpj_repeat", False)
 
 
 def _account_key() -> str:
@@ -74,12 +79,21 @@ def _chosen_segment(value: str | None) -> Segment | None:
     return Segment(value) if value in Segment.__members__ else None
 
 
+def _number(value: str | None) -> int | None:
+    """A row id from a form or query; anything else (or past BIGINT) is no row at all."""
+    if value and len(value) <= 18 and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
 def _announce(result: AddResult) -> None:
     notice = describe(result.transaction)
     link = None
     if notice.segment_to_choose:
         segment = notice.segment_to_choose.value
-        link = (f"Pilih segmen {segment}", url_for("kpj.tambah", segmen=segment))
+        # The link names the attempt, not its number: the page fills the KPJ in from it.
+        url = url_for("kpj.tambah", segmen=segment, ulang=result.transaction.id)
+        link = (f"Pilih segmen {segment}", url)
     toast(notice.level, notice.title, notice.text, steps=notice.steps, link=link)
 
 
@@ -87,17 +101,43 @@ def _announce(result: AddResult) -> None:
 @login_required
 def tambah():
     segment = _chosen_segment(request.args.get("segmen"))
+    kpj = ""
+    if segment is not None:
+        kpj = wrong_segment_kpj(current_user, _number(request.args.get("ulang")), segment)
     if htmx.is_htmx() and htmx.target() == "segment-form":
-        return htmx.vary(_form_fragment(segment))
-    return htmx.vary(_page(segment))
+        return htmx.vary(_form_fragment(segment, kpj=kpj))
+    return htmx.vary(_page(segment, kpj=kpj))
+
+
+@bp.post("/pengaturan/tambah-kpj/segmen")
+@login_required
+def ganti_segmen():
+    """Another segment chosen: its form, with the KPJ typed so far still in the field."""
+    segment = _chosen_segment(request.form.get("pilih"))
+    kpj = request.form.get("kpj", "")
+    address = url_for("kpj.tambah", segmen=segment.value if segment else None)
+    if htmx.is_htmx():
+        response = htmx.vary(_form_fragment(segment, kpj=kpj))
+        response.headers["HX-Push-Url"] = address
+        return response
+    if not kpj:
+        return redirect(address, 303)
+    return _page(segment, kpj=kpj)
 
 
 @bp.post("/pengaturan/tambah-kpj")
 @login_required
 @attempt_limited
 def kirim():
-    parsed = parse_add_request(request.form.get("kpj"), request.form.get("segmen"))
     segment = _chosen_segment(request.form.get("segmen"))
+    if not request.form.get("kpj"):
+        # The form a link just swapped in, sent before anything was typed in it: the second
+        # tap of a double tap on KIRIM. It changes nothing on the screen.
+        earlier = recent_link(current_user, _number(request.form.get("setelah")))
+        if earlier is not None:
+            g.kpj_repeat = True
+            return _form_fragment(segment, linked=earlier)
+    parsed = parse_add_request(request.form.get("kpj"), request.form.get("segmen"))
     if isinstance(parsed, dict):
         kpj = request.form.get("kpj", "")
         if htmx.is_htmx():
@@ -106,19 +146,35 @@ def kirim():
     result = add_kpj(current_user, parsed)
     _announce(result)
     if not htmx.is_htmx():
+        if not result.linked:
+            # Kept on the page, not redirected: the number stays in the field to correct.
+            return _page(segment, kpj=parsed.kpj)
         return redirect(url_for("kpj.tambah", segmen=segment.value), 303)
     # A failed attempt keeps the number so the user can correct it.
-    kpj = "" if result.linked else parsed.kpj
+    if result.linked:
+        fragment = _form_fragment(segment, linked=result.transaction)
+    else:
+        fragment = _form_fragment(segment, kpj=parsed.kpj)
     return (
-        _form_fragment(segment, kpj=kpj)
+        fragment
         + render_template("_toast_oob.html")
         + render_template("_kpj_list.html", cards=linked_cards(current_user), oob=True)
     )
 
 
-def _form_fragment(segment: Segment | None, kpj: str = "", errors: dict | None = None) -> str:
+def _form_fragment(
+    segment: Segment | None,
+    kpj: str = "",
+    errors: dict | None = None,
+    linked: Transaction | None = None,
+) -> str:
     return render_template(
-        "kpj/_form.html", segment=segment, kpj=kpj, errors=errors or {}, help=SEGMENT_HELP
+        "kpj/_form.html",
+        segment=segment,
+        kpj=kpj,
+        errors=errors or {},
+        help=SEGMENT_HELP,
+        linked=linked,
     )
 
 
@@ -129,6 +185,7 @@ def _page(segment: Segment | None, kpj: str = "", errors: dict | None = None) ->
         kpj=kpj,
         errors=errors or {},
         help=SEGMENT_HELP,
+        linked=None,
         cards=linked_cards(current_user),
     )
 

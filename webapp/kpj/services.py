@@ -14,7 +14,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import OperationalError
@@ -47,6 +47,9 @@ class Outcome(enum.StrEnum):
 
 
 LINK_ATTEMPTS = 3
+# How long after a link the empty form it left behind, sent, is taken for the second tap of
+# a double tap on KIRIM rather than for a form sent without a number.
+REPEAT_WINDOW = timedelta(seconds=10)
 
 
 # Already linked is not an error: the card is where the user wants it.
@@ -164,6 +167,38 @@ def _record(
     db.session.add(transaction)
     db.session.commit()
     return AddResult(outcome, transaction)
+
+
+def recent_link(account: Account, transaction_id: int | None) -> Transaction | None:
+    """That transaction, when it is a link of the account's made within REPEAT_WINDOW."""
+    if transaction_id is None:
+        return None
+    transaction = db.session.get(Transaction, transaction_id)
+    if (
+        transaction is None
+        or transaction.account_id != account.id
+        or transaction.kind != TxKind.TAMBAH_KPJ
+        or transaction.reason != Outcome.LINKED
+        or transaction.created_at < utcnow() - REPEAT_WINDOW
+    ):
+        return None
+    return transaction
+
+
+def wrong_segment_kpj(account: Account, transaction_id: int | None, segment: Segment) -> str:
+    """The KPJ of the account's attempt that was told to choose `segment` instead: what the
+    "Pilih segmen" link fills in, so that the number never travels in its URL."""
+    if transaction_id is None:
+        return ""
+    transaction = db.session.get(Transaction, transaction_id)
+    if (
+        transaction is None
+        or transaction.account_id != account.id
+        or transaction.reason != Outcome.WRONG_SEGMENT
+        or transaction.detail != segment
+    ):
+        return ""
+    return transaction.kpj or ""
 
 
 def encode_differences(differences: list[FieldDifference]) -> str:
