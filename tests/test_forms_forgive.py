@@ -201,8 +201,8 @@ def test_the_empty_form_sent_later_or_for_a_failure_is_told_to_fill_the_number(c
     assert "Isi nomor KPJ" in late.get_data(as_text=True)
 
 
-def test_a_second_tap_does_not_count_against_the_limit(app, client, budi):
-    app.config["ADD_KPJ_LIMIT_PER_ACCOUNT"] = "2 per hour"
+def test_a_second_tap_does_not_count_against_the_limit(app, client, budi, monkeypatch):
+    monkeypatch.setitem(app.config, "ADD_KPJ_LIMIT_PER_ACCOUNT", "1 per hour")
     old = factories.membership(budi.person, status="NONAKTIF")
     db.session.commit()
     token = csrf_token(client, "/pengaturan/tambah-kpj?segmen=PU")
@@ -210,10 +210,31 @@ def test_a_second_tap_does_not_count_against_the_limit(app, client, budi):
     [link] = transactions()
     data = {"segmen": "PU", "kpj": "", "setelah": str(link.id)}
     headers = {**HTMX, "X-CSRFToken": token}
+    # The link spent the budget; the second tap is no attempt, so it is not refused.
     for _ in range(3):
         assert client.post("/pengaturan/tambah-kpj", data=data, headers=headers).status_code == 200
-    assert send(client, "99999999999", htmx=True, token=token).status_code == 200
     assert send(client, "99999999999", htmx=True, token=token).status_code == 429
+
+
+def test_a_refused_attempt_without_javascript_keeps_the_number_and_says_minutes(app, client, budi, monkeypatch):
+    monkeypatch.setitem(app.config, "ADD_KPJ_LIMIT_PER_ACCOUNT", "1 per hour")
+    send(client, "99999999998")
+    response = send(client, "99999999999", segment="BPU")
+    assert response.status_code == 429
+    html = response.get_data(as_text=True)
+    assert 'value="99999999999"' in html
+    assert 'name="segmen" value="BPU"' in html
+    assert 'id="e-kpj">Demi keamanan, percobaan dibatasi. Coba lagi dalam 60 menit.' in html
+    assert len(transactions()) == 1
+
+
+def test_a_refused_attempt_with_htmx_is_a_toast_saying_minutes(app, client, budi, monkeypatch):
+    monkeypatch.setitem(app.config, "ADD_KPJ_LIMIT_PER_ACCOUNT", "1 per hour")
+    send(client, "99999999998", htmx=True)
+    response = send(client, "99999999999", htmx=True)
+    assert response.status_code == 429
+    assert response.headers["HX-Reswap"] == "none", "the form and its number stay as they are"
+    assert "Coba lagi dalam 60 menit" in response.get_data(as_text=True)
 
 
 def test_a_link_is_still_recorded_once_per_card(client, budi):
@@ -253,8 +274,8 @@ def test_login_says_which_field_is_empty_beside_it(client, app, data, expected):
     assert "Email atau kata sandi salah" not in html
 
 
-def test_empty_logins_do_not_use_up_the_per_address_limit(client, app, member):
-    app.config["LOGIN_LIMIT"] = "2 per minute"
+def test_empty_logins_do_not_use_up_the_per_address_limit(client, app, member, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT", "2 per minute")
     for _ in range(4):
         assert client.post("/masuk", data={"email": "", "password": "", "csrf_token": csrf_token(client)}).status_code == 422
     form = {"email": "budi@contoh.id", "password": factories.PASSWORD, "csrf_token": csrf_token(client)}
@@ -327,8 +348,8 @@ def assert_kept(html, form):
     assert GOOD_PASSWORD not in html, "passwords are never echoed back"
 
 
-def test_typos_do_not_count_against_the_per_address_limit(client, app, dewi, smtp):
-    app.config["REGISTER_LIMIT"] = "2 per hour"
+def test_typos_do_not_count_against_the_per_address_limit(client, app, dewi, smtp, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTER_LIMIT", "2 per hour")
     person, card = dewi
     for _ in range(5):
         assert post_register(client, registration_form(person, card, nik="123")).status_code == 422
@@ -336,8 +357,8 @@ def test_typos_do_not_count_against_the_per_address_limit(client, app, dewi, smt
     assert db.session.scalar(sa.select(sa.func.count(PendingRegistration.id))) == 1
 
 
-def test_refused_identity_checks_count_and_the_429_keeps_every_field(client, app, dewi):
-    app.config["REGISTER_LIMIT"] = "2 per hour"
+def test_refused_identity_checks_count_and_the_429_keeps_every_field(client, app, dewi, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTER_LIMIT", "2 per hour")
     person, card = dewi
     wrong = registration_form(person, card, mother_name="Bukan Ibunya")
     assert [post_register(client, wrong).status_code for _ in range(2)] == [422, 422]

@@ -7,11 +7,22 @@ switch either way and never appears in a URL."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from webapp import htmx
+from webapp.errors import limit_wait_minutes, too_many_text
 from webapp.extensions import limiter
 from webapp.kpj import bp
 from webapp.kpj.messages import CLOSED_REASONS, describe
@@ -41,9 +52,27 @@ SEGMENT_HELP = {
 
 
 def _recorded(response: Response) -> bool:
-    """Only attempts that reached the registry count against the limits: not typos, and not
-    the second tap of a double tap."""
-    return response.status_code in (200, 303) and not g.get("kpj_repeat", False)
+    """Only attempts that reached the registry count against the limits, not typos."""
+    return response.status_code in (200, 303)
+
+
+def _second_tap() -> Transaction | None:
+    """The link whose fresh form this is, sent before anything was typed in it: the second
+    tap of a double tap on KIRIM. It is no attempt: not limited, not counted."""
+    if request.form.get("kpj") or not current_user.is_authenticated:
+        return None
+    return recent_link(current_user, _number(request.form.get("setelah")))
+
+
+def _refused(limit: RequestLimit) -> Response | None:
+    """Without JavaScript the refusal is the page with the number still in the field; with
+    htmx (and for Temukan KPJ lama) the toast of webapp.errors, the form left as it is."""
+    if htmx.is_htmx() or request.endpoint != "kpj.kirim" or not current_user.is_authenticated:
+        return None
+    error = too_many_text(limit_wait_minutes(limit.reset_at))
+    segment = _chosen_segment(request.form.get("segmen"))
+    page = _page(segment, kpj=request.form.get("kpj", ""), errors={"kpj": error})
+    return make_response(page, 429)
 
 
 def _account_key() -> str:
@@ -59,12 +88,16 @@ _limits = [
         key_func=_account_key,
         methods=["POST"],
         deduct_when=_recorded,
+        exempt_when=lambda: _second_tap() is not None,
+        on_breach=_refused,
     ),
     limiter.shared_limit(
         lambda: current_app.config["ADD_KPJ_LIMIT_PER_IP"],
         scope="tambah-kpj-ip",
         methods=["POST"],
         deduct_when=_recorded,
+        exempt_when=lambda: _second_tap() is not None,
+        on_breach=_refused,
     ),
 ]
 
@@ -130,13 +163,9 @@ def ganti_segmen():
 @attempt_limited
 def kirim():
     segment = _chosen_segment(request.form.get("segmen"))
-    if not request.form.get("kpj"):
-        # The form a link just swapped in, sent before anything was typed in it: the second
-        # tap of a double tap on KIRIM. It changes nothing on the screen.
-        earlier = recent_link(current_user, _number(request.form.get("setelah")))
-        if earlier is not None:
-            g.kpj_repeat = True
-            return _form_fragment(segment, linked=earlier)
+    earlier = _second_tap()
+    if earlier is not None:
+        return _form_fragment(segment, linked=earlier)  # nothing changes on the screen
     parsed = parse_add_request(request.form.get("kpj"), request.form.get("segmen"))
     if isinstance(parsed, dict):
         kpj = request.form.get("kpj", "")
