@@ -89,7 +89,8 @@ def test_switching_segment_needs_a_login(client, app):
 
 def test_segment_choices_are_buttons_of_the_form_that_holds_the_kpj(client, budi):
     html = client.get("/pengaturan/tambah-kpj?segmen=PU").get_data(as_text=True)
-    form = html[html.index('<form id="kpj-form"') : html.index("</form>", html.index('id="kpj-form"'))]
+    start = html.index('<form id="kpj-form"')
+    form = html[start : html.index("</form>", start)]
     for segment in ("PU", "BPU", "JAKON", "PMI"):
         assert f'name="pilih" value="{segment}"' in form
     assert 'name="kpj"' in form
@@ -216,7 +217,9 @@ def test_a_second_tap_does_not_count_against_the_limit(app, client, budi, monkey
     assert send(client, "99999999999", htmx=True, token=token).status_code == 429
 
 
-def test_a_refused_attempt_without_javascript_keeps_the_number_and_says_minutes(app, client, budi, monkeypatch):
+def test_a_refused_attempt_without_javascript_keeps_the_number_and_says_minutes(
+    app, client, budi, monkeypatch
+):
     monkeypatch.setitem(app.config, "ADD_KPJ_LIMIT_PER_ACCOUNT", "1 per hour")
     send(client, "99999999998")
     response = send(client, "99999999999", segment="BPU")
@@ -276,9 +279,10 @@ def test_login_says_which_field_is_empty_beside_it(client, app, data, expected):
 
 def test_empty_logins_do_not_use_up_the_per_address_limit(client, app, member, monkeypatch):
     monkeypatch.setitem(app.config, "LOGIN_LIMIT", "2 per minute")
+    empty = {"email": "", "password": "", "csrf_token": csrf_token(client)}
     for _ in range(4):
-        assert client.post("/masuk", data={"email": "", "password": "", "csrf_token": csrf_token(client)}).status_code == 422
-    form = {"email": "budi@contoh.id", "password": factories.PASSWORD, "csrf_token": csrf_token(client)}
+        assert client.post("/masuk", data=empty).status_code == 422
+    form = {**empty, "email": "budi@contoh.id", "password": factories.PASSWORD}
     assert client.post("/masuk", data=form).status_code == 303
 
 
@@ -309,13 +313,26 @@ def test_lupa_sandi_says_email_wajib_diisi(client, app):
     assert 'id="e-email">Email wajib diisi.' in response.get_data(as_text=True)
 
 
+def test_lupa_sandi_refused_keeps_the_address_and_says_minutes(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "RESET_LIMIT_PER_IP", "1 per hour")
+    token = csrf_token(client, "/lupa-sandi")
+    data = {"email": "orang@contoh.id", "csrf_token": token}
+    assert client.post("/lupa-sandi", data=data).status_code == 303
+    refused = client.post("/lupa-sandi", data=data)
+    assert refused.status_code == 429
+    html = refused.get_data(as_text=True)
+    assert 'value="orang@contoh.id"' in html
+    assert 'id="e-email">Demi keamanan, percobaan dibatasi. Coba lagi dalam 60 menit.' in html
+
+
 def test_atur_ulang_sandi_says_wajib_diisi(client, app, member, smtp):
     token = csrf_token(client, "/lupa-sandi")
     client.post("/lupa-sandi", data={"email": "budi@contoh.id", "csrf_token": token})
     [message] = smtp.wait_for(1)
     path = re.search(r"(/atur-ulang-sandi/\S+)", message.get_content()).group(1)
     token = csrf_token(client, path)
-    response = client.post(path, data={"new_password": "", "new_password_confirm": "", "csrf_token": token})
+    empty = {"new_password": "", "new_password_confirm": "", "csrf_token": token}
+    response = client.post(path, data=empty)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'id="e-new_password">Kata sandi baru wajib diisi.' in html
@@ -357,7 +374,9 @@ def test_typos_do_not_count_against_the_per_address_limit(client, app, dewi, smt
     assert db.session.scalar(sa.select(sa.func.count(PendingRegistration.id))) == 1
 
 
-def test_refused_identity_checks_count_and_the_429_keeps_every_field(client, app, dewi, monkeypatch):
+def test_refused_identity_checks_count_and_the_429_keeps_every_field(
+    client, app, dewi, monkeypatch
+):
     monkeypatch.setitem(app.config, "REGISTER_LIMIT", "2 per hour")
     person, card = dewi
     wrong = registration_form(person, card, mother_name="Bukan Ibunya")

@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from webapp import sessions
 from webapp.auth import bp, devices, events, passwords, services, signin
 from webapp.auth.accounts import email_key, parse_email
-from webapp.errors import limit_wait_minutes
+from webapp.errors import limit_wait_minutes, too_many_text
 from webapp.extensions import limiter
 from webapp.formatting import mask_email
 from webapp.forms import missing
@@ -57,7 +57,8 @@ def _login_refused(minutes: int):
         "pakai untuk masuk tetap bisa masuk dengan kata sandi yang benar."
     )
     email = request.form.get("email", "")
-    return make_response(render_template("auth/login.html", email=email, error=error, errors={}), 429)
+    page = render_template("auth/login.html", email=email, error=error, errors={})
+    return make_response(page, 429)
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
@@ -175,10 +176,22 @@ def verifikasi(token: str):
     return response
 
 
+def _reset_refused(limit) -> Response:
+    """The form again, the address still in it, saying how long to wait."""
+    errors = {"email": too_many_text(limit_wait_minutes(limit.reset_at))}
+    email = request.form.get("email", "")
+    return make_response(render_template("auth/lupa_sandi.html", email=email, errors=errors), 429)
+
+
 @bp.route("/lupa-sandi", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RESET_LIMIT_PER_IP"], methods=["POST"])
 @limiter.limit(
-    lambda: current_app.config["RESET_LIMIT_PER_EMAIL"], key_func=_reset_email_key, methods=["POST"]
+    lambda: current_app.config["RESET_LIMIT_PER_IP"], methods=["POST"], on_breach=_reset_refused
+)
+@limiter.limit(
+    lambda: current_app.config["RESET_LIMIT_PER_EMAIL"],
+    key_func=_reset_email_key,
+    methods=["POST"],
+    on_breach=_reset_refused,
 )
 def lupa_sandi():
     if request.method == "GET":
