@@ -422,6 +422,17 @@ def test_riwayat_masks_the_kpj_in_titles_and_folds_the_steps(client, budi):
     assert "kantor cabang" in details, "the steps are inside the fold"
 
 
+def test_riwayat_offers_the_wrong_segment_link_too(client, budi):
+    jakon = factories.membership(budi.person, segment="JAKON", status="NONAKTIF")
+    db.session.commit()
+    send(client, jakon.kpj)
+    [attempt] = transactions()
+    html = client.get("/riwayat").get_data(as_text=True)
+    link = f'href="/pengaturan/tambah-kpj?segmen=JAKON&amp;ulang={attempt.id}">Pilih segmen JAKON'
+    assert link in html
+    assert jakon.kpj not in html
+
+
 def test_riwayat_masks_every_kind_alike(client, budi):
     old = factories.membership(budi.person, status="NONAKTIF")
     db.session.commit()

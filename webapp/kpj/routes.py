@@ -25,7 +25,7 @@ from webapp import htmx
 from webapp.errors import limit_wait_minutes, too_many_text
 from webapp.extensions import limiter
 from webapp.kpj import bp
-from webapp.kpj.messages import CLOSED_REASONS, describe
+from webapp.kpj.messages import CLOSED_REASONS, Notice, describe
 from webapp.kpj.services import (
     AddRequest,
     AddResult,
@@ -119,14 +119,20 @@ def _number(value: str | None) -> int | None:
     return None
 
 
+@bp.app_template_global()
+def segment_link(transaction: Transaction, notice: Notice) -> tuple[str, str] | None:
+    """Where a wrong-segment attempt's next step is, in its toast and in Riwayat. The link
+    names the attempt, not its number: the page fills the KPJ in from it."""
+    if notice.segment_to_choose is None:
+        return None
+    segment = notice.segment_to_choose.value
+    url = url_for("kpj.tambah", segmen=segment, ulang=transaction.id)
+    return f"Pilih segmen {segment}", url
+
+
 def _announce(result: AddResult) -> None:
     notice = describe(result.transaction)
-    link = None
-    if notice.segment_to_choose:
-        segment = notice.segment_to_choose.value
-        # The link names the attempt, not its number: the page fills the KPJ in from it.
-        url = url_for("kpj.tambah", segmen=segment, ulang=result.transaction.id)
-        link = (f"Pilih segmen {segment}", url)
+    link = segment_link(result.transaction, notice)
     toast(notice.level, notice.title, notice.text, steps=notice.steps, link=link)
 
 
