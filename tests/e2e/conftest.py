@@ -132,6 +132,9 @@ def shot(page, name: str) -> None:
     The one place every flow passes each page it visits: a check that should hold on every
     page (accessibility, layout) belongs here."""
     size = page.viewport_size
+    # From the top: a full-page shot of a scrolled page paints a sticky header midway.
+    # (Playwright's evaluate runs even where the page's own JavaScript is off.)
+    page.evaluate("window.scrollTo(0, 0)")
     folder = SCREENS / f"{size['width']}x{size['height']}"
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True, animations="disabled")
