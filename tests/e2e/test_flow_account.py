@@ -148,3 +148,14 @@ def test_keamanan_akun_lists_the_devices_and_ends_the_other_one(open_phone, app)
     phone.goto("/pengaturan")
     tap_link(phone, "Ubah kata sandi", "/pengaturan/kata-sandi")
     shot(phone, "keamanan-04-ubah-kata-sandi")
+
+
+def test_the_offline_page_and_a_page_that_does_not_exist(phone_page, app):
+    page = phone_page
+    page.goto("/offline")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    shot(page, "umum-01-offline")
+    response = page.goto("/halaman-yang-tidak-ada")
+    assert response.status == 404
+    expect(page.get_by_role("main")).not_to_be_empty()
+    shot(page, "umum-02-tidak-ditemukan")
