@@ -130,29 +130,41 @@ def shot(page, name: str) -> None:
     """Save the whole page as build/screens/<width>x<height>/<name>.png.
 
     The one place every flow passes each page it visits: a check that should hold on every
-    page (accessibility, layout) belongs here."""
+    page (accessibility, layout) belongs at the top of this function, where the page is
+    still at the phone's own viewport."""
     size = page.viewport_size
-    # From the top: a full-page shot of a scrolled page paints a sticky header midway.
-    # (Playwright's evaluate runs even where the page's own JavaScript is off.)
-    page.evaluate("window.scrollTo(0, 0)")
     folder = SCREENS / f"{size['width']}x{size['height']}"
     folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True, animations="disabled")
+    # The phone stretched to the page's height: Chromium's own full-page capture leaves
+    # fixed bars (the tab bar, the toasts) where the first screenful ends, over the content.
+    # (Playwright's evaluate runs even where the page's own JavaScript is off.)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    try:
+        if height > size["height"]:
+            page.set_viewport_size({"width": size["width"], "height": height})
+        page.screenshot(path=str(folder / f"{name}.png"), animations="disabled")
+    finally:
+        page.set_viewport_size(size)
     if name not in _shots:
         _shots.append(name)
 
 
+OTHER_TESTS = "lain-"
+
+
 def screenshot(page, name: str) -> None:
-    """The older tests' name for shot()."""
-    shot(page, name)
+    """shot() for the tests that predate the flows (one phone each): their pages are listed
+    after the flows', under "lain-"."""
+    shot(page, OTHER_TESTS + name)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def screens_index() -> Iterator[None]:
-    """At the end of the browser tests, build/screens/index.html: this run's pages."""
+    """At the end of the browser tests, build/screens/index.html: this run's pages, the
+    flows' first in the order they were visited."""
     yield
     if _shots:
-        write_index(SCREENS, _shots)
+        write_index(SCREENS, sorted(_shots, key=lambda name: name.startswith(OTHER_TESTS)))
 
 
 def write_index(folder: Path, names: list[str]) -> Path:
