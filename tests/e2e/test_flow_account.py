@@ -143,6 +143,7 @@ def test_keamanan_akun_lists_the_devices_and_ends_the_other_one(open_phone, app)
 
     other.goto("/profil")
     wait_for_path(other, "/masuk")
+    assert newest_toast(other).inner_text().startswith("Silakan masuk untuk membuka halaman ini.")
     shot(other, "keamanan-03-perangkat-lain-keluar")
 
     phone.goto("/pengaturan")
