@@ -13,6 +13,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -122,10 +123,6 @@ def phone_page(open_phone):
     return open_phone()
 
 
-# Page names in the order the flows first shot them: the index follows the flows.
-_shots: list[str] = []
-
-
 def shot(page, name: str) -> None:
     """Save the whole page as build/screens/<width>x<height>/<name>.png.
 
@@ -145,8 +142,6 @@ def shot(page, name: str) -> None:
         page.screenshot(path=str(folder / f"{name}.png"), animations="disabled")
     finally:
         page.set_viewport_size(size)
-    if name not in _shots:
-        _shots.append(name)
 
 
 OTHER_TESTS = "lain-"
@@ -160,14 +155,20 @@ def screenshot(page, name: str) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def screens_index() -> Iterator[None]:
-    """At the end of the browser tests, build/screens/index.html: this run's pages, the
-    flows' first in the order they were visited."""
+    """At the end of the browser tests, build/screens/index.html."""
     yield
-    if _shots:
-        write_index(SCREENS, sorted(_shots, key=lambda name: name.startswith(OTHER_TESTS)))
+    if SCREENS.is_dir():
+        write_index(SCREENS)
 
 
-def write_index(folder: Path, names: list[str]) -> Path:
+def write_index(folder: Path) -> Path:
+    """index.html beside the shots: every page, each phone's shot side by side. Pages are
+    in name order (area, then step number), the older tests' last; each shot says when it
+    was taken, so a page no test visits any more stands out (rm -rf build/screens)."""
+    names = sorted(
+        {image.stem for size in PHONES for image in (folder / size).glob("*.png")},
+        key=lambda name: (name.startswith(OTHER_TESTS), name),
+    )
     rows = []
     for name in names:
         cells = []
@@ -175,8 +176,9 @@ def write_index(folder: Path, names: list[str]) -> Path:
             image = folder / size / f"{name}.png"
             if image.exists():
                 source = html.escape(f"{size}/{name}.png")
+                taken = datetime.fromtimestamp(image.stat().st_mtime).strftime("%Y-%m-%d %H.%M")
                 cells.append(
-                    f'<figure><figcaption>{size}</figcaption><a href="{source}">'
+                    f'<figure><figcaption>{size} · {taken}</figcaption><a href="{source}">'
                     f'<img src="{source}" alt="{html.escape(name)}, {size}" loading="lazy"></a></figure>'
                 )
             else:
