@@ -5,10 +5,11 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, Response, current_app, flash, redirect, request, url_for
+from flask import Flask, Response, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from webapp import htmx, sessions
+from webapp.toasts import toast
 from webapp.extensions import login_manager
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -47,7 +48,8 @@ def unauthorized() -> Response:
     login_url = url_for("auth.login", next=_here() if request.method == "GET" else None)
     if htmx.is_htmx():
         return htmx.redirect(Response(status=401), login_url)
-    flash(login_manager.login_message, "info")
+    # A toast like every other notice: the toast template reads a title, not a bare string.
+    toast("info", login_manager.login_message)
     return redirect(login_url)
 
 

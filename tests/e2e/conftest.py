@@ -1,12 +1,21 @@
 """Browser fixtures: the app served on a free local port, and Debian's Chromium driven by
-Playwright at a phone's viewport."""
+Playwright at a phone's viewport.
+
+The flow tests (test_flow_*.py) run once per phone in PHONES, as a touch screen, through
+`phone_page` / `open_phone`. Every page they visit goes through `shot()`, which saves a
+full-page PNG under build/screens/<width>x<height>/; when the session ends,
+build/screens/index.html shows each page at every size side by side."""
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -25,7 +34,9 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
-SCREENSHOTS = Path(__file__).parent / "screenshots"
+# The phones every flow runs on: a common one and the smallest still sold.
+PHONES = {"390x844": PHONE, "320x568": {"width": 320, "height": 568}}
+SCREENS = Path(__file__).resolve().parents[2] / "build" / "screens"
 
 
 @pytest.fixture
@@ -63,6 +74,164 @@ def page(browser, live_server):
     context.close()
 
 
+@pytest.fixture(params=list(PHONES))
+def phone(request) -> dict[str, int]:
+    """The viewport of the phone this run of the test is on."""
+    return PHONES[request.param]
+
+
+@pytest.fixture
+def open_phone(browser, live_server, phone) -> Iterator[Callable[..., object]]:
+    """Opens a fresh phone (its own cookies) and returns its page: a touch screen at the
+    test's viewport, service workers blocked so every request reaches the server. Pass
+    javascript=False for a browser without JavaScript. A script error or a console error on
+    any of its pages fails the test."""
+    contexts = []
+    errors: list[str] = []
+
+    def open_page(*, javascript: bool = True, **options):
+        context = browser.new_context(
+            viewport=phone, base_url=live_server, locale="id-ID", device_scale_factor=1,
+            has_touch=True, is_mobile=True, service_workers="block",
+            java_script_enabled=javascript, **options,
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+        page.on("console", lambda message: _is_error(message) and errors.append(
+            f"{page.url}: {message.text} {message.location}"))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert errors == [], "errors in the browser console"
+
+
+def _is_error(message) -> bool:
+    """A console error, except Chromium's note that a page or form answered 4xx: the app
+    answers a refused form 422 (or 409, 410, 429) on purpose. A missing file still counts."""
+    if message.type != "error":
+        return False
+    answered_4xx = message.text.startswith("Failed to load resource: the server responded with a status of 4")
+    return not (answered_4xx and "/static/" not in message.location.get("url", ""))
+
+
+@pytest.fixture
+def phone_page(open_phone):
+    return open_phone()
+
+
+def shot(page, name: str) -> None:
+    """Save the whole page as build/screens/<width>x<height>/<name>.png.
+
+    The one place every flow passes each page it visits: a check that should hold on every
+    page (accessibility, layout) belongs at the top of this function, where the page is
+    still at the phone's own viewport."""
+    size = page.viewport_size
+    folder = SCREENS / f"{size['width']}x{size['height']}"
+    folder.mkdir(parents=True, exist_ok=True)
+    # The phone stretched to the page's height: Chromium's own full-page capture leaves
+    # fixed bars (the tab bar, the toasts) where the first screenful ends, over the content.
+    # (Playwright's evaluate runs even where the page's own JavaScript is off.)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    try:
+        if height > size["height"]:
+            page.set_viewport_size({"width": size["width"], "height": height})
+        page.screenshot(path=str(folder / f"{name}.png"), animations="disabled")
+    finally:
+        page.set_viewport_size(size)
+
+
+OTHER_TESTS = "lain-"
+
+
 def screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    """shot() for the tests that predate the flows (one phone each): their pages are listed
+    after the flows', under "lain-"."""
+    shot(page, OTHER_TESTS + name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def screens_index() -> Iterator[None]:
+    """At the end of the browser tests, build/screens/index.html."""
+    yield
+    if SCREENS.is_dir():
+        write_index(SCREENS)
+
+
+def write_index(folder: Path) -> Path:
+    """index.html beside the shots: every page, each phone's shot side by side. Pages are
+    in name order (area, then step number), the older tests' last; each shot says when it
+    was taken, so a page no test visits any more stands out (rm -rf build/screens)."""
+    names = sorted(
+        {image.stem for size in PHONES for image in (folder / size).glob("*.png")},
+        key=lambda name: (name.startswith(OTHER_TESTS), name),
+    )
+    rows = []
+    for name in names:
+        cells = []
+        for size in PHONES:
+            image = folder / size / f"{name}.png"
+            if image.exists():
+                source = html.escape(f"{size}/{name}.png")
+                taken = datetime.fromtimestamp(image.stat().st_mtime).strftime("%Y-%m-%d %H.%M")
+                cells.append(
+                    f'<figure><figcaption>{size} · {taken}</figcaption><a href="{source}">'
+                    f'<img src="{source}" alt="{html.escape(name)}, {size}" loading="lazy"></a></figure>'
+                )
+            else:
+                cells.append(f"<figure><figcaption>{size}</figcaption><p>tidak ada</p></figure>")
+        rows.append(
+            f'<section id="{html.escape(name)}"><h2><a href="#{html.escape(name)}">{html.escape(name)}</a></h2>'
+            f'<div class="sizes">{"".join(cells)}</div></section>'
+        )
+    contents = "".join(f'<li><a href="#{html.escape(n)}">{html.escape(n)}</a></li>' for n in names)
+    index = folder / "index.html"
+    index.write_text(
+        "<!doctype html>\n<html lang=\"id\"><head><meta charset=\"utf-8\">"
+        "<title>KPJku: semua halaman</title><style>"
+        "body{font:14px system-ui,sans-serif;margin:16px;background:#eee}"
+        "section{margin:0 0 32px}h2{font-size:16px;margin:8px 0}"
+        ".sizes{display:flex;gap:24px;align-items:flex-start}"
+        "figure{margin:0}figcaption{color:#555}"
+        "img{display:block;border:1px solid #999;background:#fff}"
+        "ol{columns:3}"
+        "</style></head><body>"
+        f"<h1>KPJku: {len(names)} halaman, {len(PHONES)} ukuran layar</h1>"
+        f"<ol>{contents}</ol>{''.join(rows)}</body></html>\n",
+        encoding="utf-8",
+    )
+    return index
+
+
+# --- What the flows do on many pages: by label and role, so restyling does not break them ---
+
+
+def sign_in(page, email: str, password: str) -> None:
+    """Masuk through the form, by tapping, and land on Beranda."""
+    page.goto("/masuk")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Kata sandi", exact=True).fill(password)
+    page.get_by_role("button", name="MASUK").tap()
+    wait_for_path(page, "/")
+
+
+def wait_for_path(page, pattern: str) -> None:
+    """Wait until the address bar's path (no query) matches the regular expression whole.
+    (Playwright's glob "**/" also matches /masuk, so a glob cannot tell Beranda apart.)"""
+    page.wait_for_url(lambda url: re.fullmatch(pattern, urlsplit(url).path) is not None)
+
+
+def newest_toast(page):
+    """The toast that arrived last (toasts are added at the top of the #toasts region)."""
+    return page.locator("#toasts").get_by_role("alert").or_(
+        page.locator("#toasts").get_by_role("status")
+    ).first
+
+
+def tap_link(page, name: str, path: str) -> None:
+    """Tap a link by its visible name and wait for the page at path (a regex) to open."""
+    page.get_by_role("link", name=name).first.tap()
+    wait_for_path(page, path)
