@@ -40,14 +40,15 @@ var pending = false;
 function settleFocus() {
   pending = false;
   // An outerHTML swap leaves the old target detached: look its id up in the new content.
-  var region = swapped && (swapped.isConnected ? swapped : swapped.id && document.getElementById(swapped.id)) || document;
-  var target = region.querySelector('[aria-invalid="true"], .form-notice');
+  var region = swapped && (swapped.isConnected ? swapped : swapped.id && document.getElementById(swapped.id)) || null;
+  var target = region && firstError(region);
+  if (target && !target.matches("input, select, textarea")) target.setAttribute("tabindex", "-1");
   var toast = arrivedToast && document.querySelector("#toasts .toast__ok");
   swapped = null;
   arrivedToast = false;
   if (target) target.focus();
   else if (toast) toast.focus({ preventScroll: true });
-  else if (usingKeyboard && document.activeElement === document.body && region !== document) {
+  else if (usingKeyboard && document.activeElement === document.body && region) {
     // The swap took the focused element away (e.g. a segment link): carry on in the new
     // content, at its first field to fill in, else at the first thing to press.
     var next = region.querySelector("input:not([type=hidden]), select, textarea") ||
@@ -57,9 +58,19 @@ function settleFocus() {
 }
 function afterSwap(event) {
   var target = event.detail.target;
+  var xhr = event.detail.xhr;
   if (target && target.id === "toasts") arrivedToast = !!target.querySelector(".toast");
-  else swapped = target;
+  else if (!(xhr && xhr.getResponseHeader("HX-Reswap") === "none")) swapped = target;
   if (!pending) { pending = true; setTimeout(settleFocus, 0); }
+}
+// A form sent without htmx comes back as a whole page: its first error gets focus too.
+function firstError(root) {
+  return root.querySelector('.form-notice, form .form-error, form [aria-invalid="true"]');
+}
+var errorOnLoad = document.activeElement === document.body && firstError(document);
+if (errorOnLoad) {
+  if (!errorOnLoad.matches("input, select, textarea")) errorOnLoad.setAttribute("tabindex", "-1");
+  errorOnLoad.focus();
 }
 document.body.addEventListener("htmx:afterSwap", afterSwap);
 document.body.addEventListener("htmx:oobAfterSwap", afterSwap);

@@ -340,3 +340,13 @@ def tab_to(page, selector: str, limit: int = 40) -> None:
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"{selector} never took focus in {limit} Tabs on {page.url}")
+
+
+def test_a_whole_page_sent_back_with_an_error_puts_focus_on_it(page, budi):
+    page.goto("/masuk")
+    page.fill("#f-email", "budi@contoh.id")
+    page.fill("#f-password", "salah-sandinya")
+    page.click("button[type=submit]")
+    page.locator(".form-error").wait_for()
+    page.wait_for_function("document.activeElement.classList.contains('form-error')")
+    assert page.locator(".form-error").get_attribute("role") == "alert"
