@@ -21,6 +21,7 @@ from webapp.balances.services import today
 from webapp.card.services import issue_token
 from webapp.claims import services as claims
 from webapp.extensions import db
+from webapp.kpj.services import add_kpj, parse_add_request
 from webapp.models import ClaimKind, PasswordReset, PendingRegistration, utcnow
 from webapp.tokens import new_token
 
@@ -68,7 +69,9 @@ def world(app) -> World:
     worked(active, range(2012, today().year + 1), jht=95_000_000)
     worked(old, range(2008, 2012))
     worked(unlinked, range(2005, 2008))
-    factories.account(rudi, active, old, email="rudi@contoh.id")
+    rudi_account = factories.account(rudi, active, old, email="rudi@contoh.id")
+    # Riwayat with a failed attempt (its steps) and a success.
+    add_kpj(rudi_account, parse_add_request("99999999999", "PU"))
 
     ani = factories.person(full_name="ANI RAHAYU", gender="P")
     one = factories.membership(ani, status="NONAKTIF", registered_on=date(2014, 1, 6), ended_on=date(2018, 6, 30))
@@ -350,3 +353,59 @@ def test_a_whole_page_sent_back_with_an_error_puts_focus_on_it(page, budi):
     page.locator(".form-error").wait_for()
     page.wait_for_function("document.activeElement.classList.contains('form-error')")
     assert page.locator(".form-error").get_attribute("role") == "alert"
+
+
+def test_good_news_goes_by_itself_and_an_error_waits_for_ok(page, budi):
+    old, _ = budi
+    page.clock.install()
+    log_in(page, "budi@contoh.id")
+    assert "Selamat datang" in page.locator("#toasts").inner_text()
+    page.clock.run_for(9_000)
+    assert page.locator("#toasts .toast").count() == 0
+    page.goto("/pengaturan/tambah-kpj?segmen=PU")
+    page.fill("#f-kpj", old.kpj)
+    page.context.set_offline(True)
+    page.click("button:has-text('KIRIM')")
+    page.locator(".toast--error").wait_for()
+    page.clock.run_for(60_000)
+    assert page.locator("#toasts .toast--error").count() == 1
+    page.context.set_offline(False)
+
+
+def test_several_toasts_on_one_page_show_one_at_a_time(page, budi, app):
+    """A page flashed twice (e.g. Akun aktif and a note about the NIK's date) queues them."""
+    log_in(page, "budi@contoh.id")
+    page.goto("/")
+    page.evaluate("""() => { const region = document.getElementById('toasts');
+        for (const title of ['Pertama', 'Kedua']) {
+          const toast = document.createElement('div'); toast.className = 'toast toast--info';
+          toast.innerHTML = `<p class="toast__title">${title}</p><button type="button" class="toast__ok" data-dismiss>OK</button>`;
+          region.append(toast); } }""")
+    visible = page.locator("#toasts .toast:visible")
+    assert visible.count() == 1 and "Pertama" in visible.inner_text()
+    visible.locator(".toast__ok").click()
+    assert page.locator("#toasts .toast:visible").count() == 1
+    assert "Kedua" in page.locator("#toasts .toast:visible").inner_text()
+
+
+def test_audit_names_each_kind_of_problem(page, live_server):
+    page.goto("/offline")
+    # Styles set through the DOM: the CSP refuses inline style attributes.
+    page.evaluate("""() => {
+        const add = (parent, tag, style, text) => {
+          const el = document.createElement(tag); Object.assign(el.style, style);
+          if (text) el.textContent = text; parent.append(el); return el; };
+        const main = document.querySelector('main');
+        add(main, 'input', {}).id = 'nameless';
+        add(main, 'button', {width: '20px', height: '20px', padding: '0', border: '0'}, 'x');
+        add(main, 'div', {width: '2000px', height: '1500px'});
+        add(main, 'p', {}, 'Terakhir');
+        add(document.body, 'div', {position: 'fixed', bottom: '0', left: '0', right: '0', height: '40vh', background: '#fff'});
+    }""")
+    with pytest.raises(AssertionError) as found:
+        audit(page)
+    message = str(found.value)
+    assert "axe label" in message  # the input has no label
+    assert "is 20×20px" in message
+    assert "the page is" in message and "px wide" in message
+    assert "under a bar" in message
