@@ -42,11 +42,10 @@ function settleFocus() {
   // An outerHTML swap leaves the old target detached: look its id up in the new content.
   var region = swapped && (swapped.isConnected ? swapped : swapped.id && document.getElementById(swapped.id)) || null;
   var target = region && firstError(region);
-  if (target && !target.matches("input, select, textarea")) target.setAttribute("tabindex", "-1");
   var toast = arrivedToast && document.querySelector("#toasts .toast__ok");
   swapped = null;
   arrivedToast = false;
-  if (target) target.focus();
+  if (target) reveal(target);
   else if (toast) toast.focus({ preventScroll: true });
   else if (usingKeyboard && document.activeElement === document.body && region) {
     // The swap took the focused element away (e.g. a segment link): carry on in the new
@@ -63,15 +62,19 @@ function afterSwap(event) {
   else if (!(xhr && xhr.getResponseHeader("HX-Reswap") === "none")) swapped = target;
   if (!pending) { pending = true; setTimeout(settleFocus, 0); }
 }
-// A form sent without htmx comes back as a whole page: its first error gets focus too.
 function firstError(root) {
   return root.querySelector('.form-notice, form .form-error, form [aria-invalid="true"]');
 }
-var errorOnLoad = document.activeElement === document.body && firstError(document);
-if (errorOnLoad) {
-  if (!errorOnLoad.matches("input, select, textarea")) errorOnLoad.setAttribute("tabindex", "-1");
-  errorOnLoad.focus();
+// Focus an error and show it from its top (a field with its label), clear of the top bar
+// (scroll-padding in app.css), even when it is taller than the screen.
+function reveal(error) {
+  if (!error.matches("input, select, textarea")) error.setAttribute("tabindex", "-1");
+  error.focus({ preventScroll: true });
+  (error.closest(".field") || error).scrollIntoView({ block: "start" });
 }
+// A form sent without htmx comes back as a whole page: its first error gets focus too.
+var errorOnLoad = document.activeElement === document.body && firstError(document);
+if (errorOnLoad) reveal(errorOnLoad);
 document.body.addEventListener("htmx:afterSwap", afterSwap);
 document.body.addEventListener("htmx:oobAfterSwap", afterSwap);
 

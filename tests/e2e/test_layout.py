@@ -279,6 +279,8 @@ def test_a_registry_refusal_sits_at_the_top_of_the_form_with_focus_not_in_a_toas
     assert notice.get_attribute("role") == "alert"
     assert page.locator("#toasts .toast").count() == 0
     assert focused(page)["inNotice"]
+    top_bar = page.locator(".topbar").bounding_box()
+    assert notice.bounding_box()["y"] >= top_bar["y"] + top_bar["height"]  # not scrolled under it
     audit(page)
     screenshot(page, "a11y-form-notice-320")
 
@@ -296,6 +298,8 @@ def test_focus_goes_to_the_first_error_field_after_a_failed_swap_and_to_the_toas
     assert field.get_attribute("aria-invalid") == "true"
     described = field.get_attribute("aria-describedby").split()
     assert "e-kpj" in described and page.locator("#e-kpj").inner_text()
+    top_bar = page.locator(".topbar").bounding_box()
+    assert page.locator("label[for=f-kpj]").bounding_box()["y"] >= top_bar["y"] + top_bar["height"]
     page.fill("#f-kpj", old.kpj)
     page.click("button:has-text('KIRIM')")
     page.locator(".toast--success").wait_for()
