@@ -29,14 +29,20 @@ def parts(html: str) -> tuple[str, str]:
     return form, rest.split('<section id="kpj-list"')[0]
 
 
+def whole_page(client, response) -> str:
+    """Without JavaScript the answer is the page itself, or a redirect to it."""
+    if response.status_code in (302, 303):
+        response = client.get(response.headers["Location"])
+    return response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("htmx", [True, False])
 def test_a_registry_refusal_sits_at_the_top_of_the_form_with_its_steps(client, budi, htmx):
     response = send(client, "99999999999", htmx=htmx)
     if htmx:
         form, toasts = parts(response.get_data(as_text=True))
     else:
-        assert response.status_code == 303
-        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        page = whole_page(client, response)
         toasts = TOASTS.search(page).group(1)
         form = page.split('<section id="segment-form"')[1]
     notice = form.split("<form")[1].split('<div class="field')[0]
@@ -53,7 +59,7 @@ def test_good_news_stays_a_toast(client, budi, htmx):
     if htmx:
         form, toasts = parts(response.get_data(as_text=True))
     else:
-        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        page = whole_page(client, response)
         toasts, form = TOASTS.search(page).group(1), page.split("<main")[1]
     assert 'class="toast toast--success" role="status"' in toasts and "Transaksi berhasil" in toasts
     assert "form-notice" not in form

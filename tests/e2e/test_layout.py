@@ -323,7 +323,7 @@ def test_tambah_kpj_by_keyboard_alone(browser, live_server, budi):
         page.wait_for_url("**/")
         page.locator(".toast--success").wait_for()  # Selamat datang
         page.goto("/pengaturan/tambah-kpj")
-        tab_to(page, ".segment[href$='segmen=PU']")
+        tab_to(page, ".segment[href$='segmen=PU'], .segment[value=PU]")  # a link, or a button
         page.keyboard.press("Enter")
         page.wait_for_selector("input[name=segmen][value=PU]", state="attached")
         tab_to(page, "#f-kpj")
