@@ -1,20 +1,82 @@
 // Progressive enhancement only: every page works without this file.
 document.documentElement.classList.remove("no-js");
 
+// Where focus goes back to when a focused toast goes: what had it before the request
+// (or, when the swap replaced that, the same id in the new content), else <main>.
+var returnFocus = null;
+document.body.addEventListener("htmx:beforeRequest", function () {
+  var active = document.activeElement;
+  if (active && active !== document.body && !active.closest(".toast")) returnFocus = active;
+});
+function focusBack() {
+  var next = document.querySelector("#toasts .toast__ok");
+  var back = returnFocus && (returnFocus.isConnected ? returnFocus : returnFocus.id && document.getElementById(returnFocus.id));
+  (next || back || document.getElementById("main")).focus({ preventScroll: true });
+}
+
 // Dismiss a toast with its OK button (no inline handlers: the CSP forbids them).
+function dismiss(toast) {
+  var hadFocus = toast.contains(document.activeElement);
+  toast.remove();
+  if (hadFocus) focusBack();
+}
 document.addEventListener("click", function (event) {
   var button = event.target.closest("[data-dismiss]");
   if (button) {
     var toast = button.closest(".toast");
-    if (toast) toast.remove();
+    if (toast) dismiss(toast);
   }
 });
 
-// Move focus to a newly arrived error toast so screen readers and keyboards find it.
-document.body.addEventListener("htmx:oobAfterSwap", function (event) {
-  var alert = event.detail.target && event.detail.target.querySelector(".toast__ok");
-  if (alert) alert.focus({ preventScroll: true });
-});
+// After a swap, focus goes where the answer is: the first field in error, else the error
+// at the top of the form (form_notices), else a toast that just arrived. Decided once the
+// main and out-of-band swaps of the response are all done.
+var usingKeyboard = false;  // a tap must not pop the on-screen keyboard up by itself
+document.addEventListener("keydown", function () { usingKeyboard = true; }, true);
+document.addEventListener("pointerdown", function () { usingKeyboard = false; }, true);
+var arrivedToast = false;
+var swapped = null;
+var pending = false;
+function settleFocus() {
+  pending = false;
+  // An outerHTML swap leaves the old target detached: look its id up in the new content.
+  var region = swapped && (swapped.isConnected ? swapped : swapped.id && document.getElementById(swapped.id)) || null;
+  var target = region && firstError(region);
+  var toast = arrivedToast && document.querySelector("#toasts .toast__ok");
+  swapped = null;
+  arrivedToast = false;
+  if (target) reveal(target);
+  else if (toast) toast.focus({ preventScroll: true });
+  else if (usingKeyboard && document.activeElement === document.body && region) {
+    // The swap took the focused element away (e.g. a segment link): carry on in the new
+    // content, at its first field to fill in, else at the first thing to press.
+    var next = region.querySelector("input:not([type=hidden]), select, textarea") ||
+      region.querySelector("a[href], button");
+    if (next) next.focus();
+  }
+}
+function afterSwap(event) {
+  var target = event.detail.target;
+  var xhr = event.detail.xhr;
+  if (target && target.id === "toasts") arrivedToast = !!target.querySelector(".toast");
+  else if (!(xhr && xhr.getResponseHeader("HX-Reswap") === "none")) swapped = target;
+  if (!pending) { pending = true; setTimeout(settleFocus, 0); }
+}
+function firstError(root) {
+  return root.querySelector('.form-notice, form .form-error, form [aria-invalid="true"]');
+}
+// Focus an error and show it from its top (a field with its label), clear of the top bar
+// (scroll-padding in app.css), even when it is taller than the screen.
+function reveal(error) {
+  if (!error.matches("input, select, textarea")) error.setAttribute("tabindex", "-1");
+  error.focus({ preventScroll: true });
+  (error.closest(".field") || error).scrollIntoView({ block: "start" });
+}
+// A form sent without htmx comes back as a whole page: its first error gets focus too.
+var errorOnLoad = document.activeElement === document.body && firstError(document);
+if (errorOnLoad) reveal(errorOnLoad);
+document.body.addEventListener("htmx:afterSwap", afterSwap);
+document.body.addEventListener("htmx:oobAfterSwap", afterSwap);
 
 if ("serviceWorker" in navigator) {
   window.addEventListener("load", function () {
@@ -27,7 +89,7 @@ function scheduleDismissal(root) {
   root.querySelectorAll(".toast--success, .toast--info").forEach(function (toast) {
     if (toast.dataset.timer) return;
     toast.dataset.timer = "1";
-    setTimeout(function () { toast.remove(); }, 8000);
+    setTimeout(function () { if (toast.isConnected) dismiss(toast); }, 8000);
   });
 }
 scheduleDismissal(document);
@@ -46,6 +108,7 @@ function showToast(level, title, text) {
     node.textContent = part[2];
     toast.appendChild(node);
   });
+  region.replaceChildren();  // one toast at a time
   var ok = document.createElement("button");
   ok.type = "button";
   ok.className = "toast__ok";
@@ -53,6 +116,7 @@ function showToast(level, title, text) {
   ok.textContent = "OK";
   toast.appendChild(ok);
   region.prepend(toast);
+  ok.focus({ preventScroll: true });
 }
 document.body.addEventListener("htmx:sendError", function () {
   showToast("error", "Tidak ada koneksi", "Permintaan belum terkirim. Periksa sinyal Anda lalu coba lagi.");

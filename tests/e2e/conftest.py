@@ -21,6 +21,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.e2e.audit import audit
 from tests.conftest import chromium_path, missing_service
 
 CHROMIUM_FLAGS = [
@@ -129,6 +130,7 @@ def shot(page, name: str) -> None:
     The one place every flow passes each page it visits: a check that should hold on every
     page (accessibility, layout) belongs at the top of this function, where the page is
     still at the phone's own viewport."""
+    audit(page)
     size = page.viewport_size
     folder = SCREENS / f"{size['width']}x{size['height']}"
     folder.mkdir(parents=True, exist_ok=True)

@@ -227,6 +227,6 @@ def test_merge_then_claim_then_selesai_leaves_every_card_at_rp_0(page, browser, 
     # A paid-out card earns nothing more: no estimate, and it says where the money went.
     assert page.locator("#jht-balance .estimate").count() == 0
     assert "dibayarkan lewat klaim JHT" in page.locator("#jht-balance").inner_text()
-    assert page.locator("#jht-statement tbody tr").last.locator("td").last.inner_text() == "0"
+    assert page.locator("#jht-statement tbody tr").last.locator("td").last.inner_text() == "Rp 0"
     screenshot(page, "klaim-07-kartu-diklaim")
     assert errors == []

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
-from tests.e2e.conftest import newest_toast, shot, sign_in, tap_link
+from tests.e2e.conftest import shot, sign_in, tap_link
 from webapp.extensions import db
 from webapp.kpj import services
 
@@ -60,10 +60,13 @@ def send(page, kpj: str) -> None:
 
 
 def answer(page, title: str):
-    """Wait for the toast titled `title` and return it."""
-    toast = newest_toast(page)
-    expect(toast).to_contain_text(title)
-    return toast
+    """Wait for the answer titled `title` and return it: a refusal or a warning sits at the
+    top of the form it is about, good news is a toast; both are announced (alert/status)."""
+    found = page.get_by_role("alert").filter(has_text=title).or_(
+        page.get_by_role("status").filter(has_text=title)
+    ).first
+    expect(found).to_be_visible()
+    return found
 
 
 def dismiss(page) -> None:
@@ -152,8 +155,8 @@ def test_closed_cards_a_biodata_mismatch_a_busy_system_and_riwayat(phone_page, b
     shot(page, "kpj-09-ditutup-diklaim")
     dismiss(page)
     send(page, budi.merged.kpj)
-    toast = answer(page, "KPJ sudah ditutup")
-    assert "sudah digabungkan" in toast.inner_text() and "KPJ tujuannya" in toast.inner_text()
+    toast = answer(page, "sudah digabungkan")  # the claimed card's answer is replaced
+    assert "KPJ sudah ditutup" in toast.inner_text() and "KPJ tujuannya" in toast.inner_text()
     assert budi.active.kpj not in toast.inner_text()
     dismiss(page)
 

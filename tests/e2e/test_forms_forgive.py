@@ -97,13 +97,13 @@ def test_the_wrong_segment_link_keeps_the_number(any_page, cards):
     page.goto("/pengaturan/tambah-kpj?segmen=PU")
     page.fill("#f-kpj", jakon.kpj)
     page.click("button:has-text('KIRIM')")
-    toast = page.locator(".toast--warning")
-    toast.wait_for()
-    assert "Segmen tidak sesuai" in toast.inner_text()
+    notice = page.locator(".form-notice--warning")
+    notice.wait_for()
+    assert "Segmen tidak sesuai" in notice.inner_text()
     assert page.input_value("#f-kpj") == jakon.kpj, "the failed attempt keeps the number"
     assert not PERSONAL_NUMBER.search(page.url)
 
-    toast.get_by_role("link", name="Pilih segmen JAKON").click()
+    notice.get_by_role("link", name="Pilih segmen JAKON").click()
 
     page.wait_for_url("**/pengaturan/tambah-kpj?segmen=JAKON&ulang=*")
     assert not PERSONAL_NUMBER.search(page.url)
