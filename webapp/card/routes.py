@@ -6,7 +6,7 @@ active card); the verification page by a signed token that tells nothing by itse
 
 from __future__ import annotations
 
-from flask import Response, current_app, make_response, render_template, url_for
+from flask import Response, current_app, jsonify, make_response, render_template, url_for
 from flask_login import current_user, login_required
 
 from webapp.card import bp, services
@@ -23,6 +23,30 @@ def kartu():
 @login_required
 def cetak():
     return _card_page("card/cetak.html")
+
+
+# "Simpan di perangkat" (static/js/kartu-offline.js) fetches the copy a phone keeps, with a
+# token of its own. Read by script only; nothing of it is cached on the way.
+@bp.get("/kartu-digital/salinan")
+@login_required
+def salinan():
+    digital = services.digital_card(current_user)
+    if isinstance(digital, services.NoCard):
+        return jsonify(error="Tidak ada kartu aktif untuk disimpan."), 404
+    verify_url = url_for("card.verifikasi", token=digital.token, _external=True)
+    response = jsonify(services.device_copy(digital, verify_url))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# The saved card shows only beside a cookie that marks it as this sign-in's. Whatever ends
+# the sign-in here also clears the site's storage (webapp/auth/routes.py): the cookie goes
+# with it, so a browser that kept the storage anyway has a card its offline page refuses.
+@bp.after_app_request
+def _forget_device_copy(response: Response) -> Response:
+    if "Clear-Site-Data" in response.headers:
+        response.delete_cookie(services.DEVICE_COPY_COOKIE)
+    return response
 
 
 def _card_page(template: str):
