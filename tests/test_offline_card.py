@@ -19,7 +19,7 @@ from webapp.extensions import db
 
 SCRIPT = Path(__file__).parents[1] / "static" / "js" / "kartu-offline.js"
 PERSONAL_NUMBER = re.compile(r"\d{11,}")
-FIELDS = {"name", "kpj", "segment", "qr", "valid_until", "valid_until_text", "saved_on_text"}
+FIELDS = {"mark", "name", "kpj", "segment", "qr", "valid_until", "valid_until_text", "saved_on_text"}
 
 
 @pytest.fixture
@@ -52,6 +52,16 @@ def test_the_copy_holds_name_kpj_segment_qr_and_dates_only(client, budi):
     for private in (person.nik, person.mother_name, old.kpj, "Karya", "Rp"):
         assert private not in body
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_copy_sets_the_cookie_the_offline_page_needs_to_show_it(client, budi):
+    data = copy_of(client).json
+    assert re.fullmatch(r"[0-9a-f]{32}", data["mark"])
+    cookie = client.get_cookie(services.DEVICE_COPY_COOKIE)
+    assert cookie.value == data["mark"] and cookie.path == "/"
+    assert cookie.same_site == "Strict" and not cookie.http_only  # the page's script reads it
+    assert cookie.max_age == int(services.TOKEN_MAX_AGE.total_seconds())
+    assert copy_of(client).json["mark"] == data["mark"]  # one card per account: a new save replaces it
 
 
 def test_the_copys_qr_decodes_to_a_verification_url_without_numbers_that_verifies(client, budi):
@@ -94,7 +104,7 @@ def test_the_card_page_offers_simpan_di_perangkat_only_to_script(client, budi):
 
 @pytest.mark.parametrize("ending", ["logout", "everywhere", "this_session"])
 def test_every_way_of_signing_out_deletes_the_cards_cookie_and_clears_the_site(client, budi, ending):
-    client.set_cookie(services.DEVICE_COPY_COOKIE, "ab" * 16)
+    copy_of(client)
     html = client.get("/pengaturan/keamanan").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
     path = {
@@ -110,12 +120,28 @@ def test_every_way_of_signing_out_deletes_the_cards_cookie_and_clears_the_site(c
     assert client.get_cookie(services.DEVICE_COPY_COOKIE) is None
 
 
-def test_a_page_that_does_not_end_the_sign_in_keeps_the_cookie(client, budi):
-    client.set_cookie(services.DEVICE_COPY_COOKIE, "ab" * 16)
-    for path in ("/", "/kartu-digital", "/kartu-digital/salinan", "/offline"):
-        response = client.get(path)
-        assert not any(c.startswith(services.DEVICE_COPY_COOKIE) for c in response.headers.getlist("Set-Cookie"))
-    assert client.get_cookie(services.DEVICE_COPY_COOKIE).value == "ab" * 16
+def test_a_page_that_does_not_end_the_sign_in_keeps_the_accounts_own_cookie(client, budi):
+    mark = copy_of(client).json["mark"]
+    for path in ("/", "/kartu-digital", "/pengaturan", "/offline", "/static/css/card.css"):
+        with client.get(path) as response:
+            assert response.status_code == 200
+            ours = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(services.DEVICE_COPY_COOKIE)]
+            assert ours == [], path
+    assert client.get_cookie(services.DEVICE_COPY_COOKIE).value == mark
+
+
+def test_a_card_left_by_another_account_loses_its_cookie_on_the_next_sign_in(client, budi, auth):
+    mark = copy_of(client).json["mark"]
+    auth.client.delete_cookie("session")  # Budi's session ran out; he never pressed Keluar
+    client.get("/")  # nobody signed in: the card stays (it is what the phone shows offline)
+    assert client.get_cookie(services.DEVICE_COPY_COOKIE).value == mark
+    sari = factories.person(full_name="SARI DEWI", gender="P")
+    factories.account(sari, factories.membership(sari), email="sari@contoh.id")
+    db.session.commit()
+    assert auth.login("sari@contoh.id").status_code == 303
+    client.get("/")
+    assert client.get_cookie(services.DEVICE_COPY_COOKIE) is None
+    assert services.device_mark(1) != services.device_mark(2) and mark != copy_of(client).json["mark"]
 
 
 def test_the_logout_forms_clear_the_card_before_they_are_sent(client, budi):

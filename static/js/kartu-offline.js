@@ -3,17 +3,17 @@
 // without signal; the offline page shows it. Nothing else of the account is ever stored.
 //
 // It goes with "Hapus", with Keluar (this file clears it as a logout form is sent, the
-// server answers with Clear-Site-Data), and it is shown only beside the cookie set with it,
-// which the server deletes whenever a sign-in ends: a browser that kept its storage anyway
-// shows nothing. Every control here is hidden until this file runs (no dead buttons).
+// server answers with Clear-Site-Data), and it is shown only beside the cookie the server
+// set with it and deletes whenever a sign-in ends or another account signs in: a browser
+// that kept its storage anyway shows nothing. Every control here is hidden until this file
+// runs (no dead buttons).
 (function () {
   "use strict";
 
   var KEY = "kpjku.kartu-offline";
-  // webapp/card/services.py DEVICE_COPY_COOKIE: a random mark, nothing personal.
+  // webapp/card/services.py DEVICE_COPY_COOKIE: a mark, nothing personal.
   var COOKIE = "kartu_offline";
-  var MAX_AGE = 365 * 24 * 60 * 60; // as long as the QR's token is valid
-  var FIELDS = ["name", "kpj", "segment", "qr", "valid_until", "valid_until_text", "saved_on_text"];
+  var FIELDS = ["mark", "name", "kpj", "segment", "qr", "valid_until", "valid_until_text", "saved_on_text"];
 
   function storage() {
     try {
@@ -28,15 +28,9 @@
     return match ? match[1] : null;
   }
 
-  function newMark() {
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
-  }
-
-  function setCookie(value, maxAge) {
+  function deleteCookie() {
     var secure = location.protocol === "https:" ? "; Secure" : "";
-    document.cookie = COOKIE + "=" + value + "; Path=/; Max-Age=" + maxAge + "; SameSite=Strict" + secure;
+    document.cookie = COOKIE + "=; Path=/; Max-Age=0; SameSite=Strict" + secure;
   }
 
   function isCard(card) {
@@ -48,7 +42,7 @@
   function forget() {
     var store = storage();
     if (store) store.removeItem(KEY);
-    setCookie("", 0);
+    deleteCookie();
   }
 
   // The saved card, or null. A card without its cookie (the sign-in ended) is removed.
@@ -70,17 +64,17 @@
     return card;
   }
 
+  // data: the server's copy (its answer has set the cookie with data.mark).
   function save(data) {
     var store = storage();
-    if (!store || !isCard(data) || !window.crypto) return false;
-    var card = { mark: newMark() };
+    if (!store || !isCard(data)) return false;
+    var card = {};
     FIELDS.forEach(function (field) { card[field] = data[field]; }); // these and no more
     try {
       store.setItem(KEY, JSON.stringify(card)); // one card: saving another replaces it
     } catch (error) {
       return false; // full or refused
     }
-    setCookie(card.mark, MAX_AGE);
     return true;
   }
 
@@ -177,7 +171,7 @@
     var remove = root.querySelector("[data-remove]");
     var status = root.querySelector("[data-status]");
     show(root.querySelector("[data-needs-js]"), false);
-    if (!storage() || !window.fetch || !window.crypto) {
+    if (!storage() || !window.fetch) {
       status.textContent = "Peramban ini tidak mengizinkan penyimpanan kartu di perangkat.";
       return;
     }

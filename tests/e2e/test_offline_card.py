@@ -22,6 +22,7 @@ from PIL import Image
 from tests import factories
 from tests.e2e.conftest import PHONE, screenshot
 from webapp.extensions import db
+from webapp.models import Account
 
 pytestmark = pytest.mark.e2e
 
@@ -265,12 +266,19 @@ def test_a_saved_card_shows_without_signal_and_hapus_removes_it(phone, budi, sig
 
 
 def test_saving_another_card_replaces_the_first(phone, budi, signal):
+    person, card, _ = budi
     sign_in(phone)
     save_card(phone)
-    first = stored(phone)
+    newer = factories.membership(person, segment="BPU", employer_npp=None, registered_on=date(2024, 5, 2))
+    factories.link(newer, db.session.get(Account, card.account_id))
+    db.session.commit()
+    phone.reload()  # the digital card is now the newer one
+    status = phone.locator("[data-status]")
+    assert status.inner_text() == "Kartu lain tersimpan di perangkat ini. Menyimpan kartu ini akan menggantikannya."
     phone.get_by_role("button", name="Simpan di perangkat").click()
-    phone.wait_for_function(f"() => JSON.parse(localStorage.getItem('{KEY}')).mark !== '{first['mark']}'")
+    phone.wait_for_function("() => document.querySelector('[data-status]').textContent.startsWith('Kartu tersimpan')")
     assert phone.evaluate("() => Object.keys(localStorage)") == [KEY]
+    assert stored(phone)["kpj"] == newer.kpj and stored(phone)["segment"] == "Bukan Penerima Upah (BPU)"
     assert marks(phone) == [stored(phone)["mark"]]
 
 

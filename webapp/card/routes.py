@@ -6,7 +6,7 @@ active card); the verification page by a signed token that tells nothing by itse
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, make_response, render_template, url_for
+from flask import Response, current_app, jsonify, make_response, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.card import bp, services
@@ -26,7 +26,8 @@ def cetak():
 
 
 # "Simpan di perangkat" (static/js/kartu-offline.js) fetches the copy a phone keeps, with a
-# token of its own. Read by script only; nothing of it is cached on the way.
+# token of its own, and the cookie that lets the offline page show it. Read by script only;
+# nothing of it is cached on the way.
 @bp.get("/kartu-digital/salinan")
 @login_required
 def salinan():
@@ -34,17 +35,35 @@ def salinan():
     if isinstance(digital, services.NoCard):
         return jsonify(error="Tidak ada kartu aktif untuk disimpan."), 404
     verify_url = url_for("card.verifikasi", token=digital.token, _external=True)
-    response = jsonify(services.device_copy(digital, verify_url))
+    copy = services.device_copy(digital, verify_url)
+    response = jsonify(copy)
     response.headers["Cache-Control"] = "no-store"
+    response.set_cookie(
+        services.DEVICE_COPY_COOKIE,
+        copy["mark"],
+        max_age=services.DEVICE_COPY_MAX_AGE,
+        path="/",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        httponly=False,  # the offline page's script compares it with the saved card
+        samesite="Strict",
+    )
     return response
 
 
-# The saved card shows only beside a cookie that marks it as this sign-in's. Whatever ends
-# the sign-in here also clears the site's storage (webapp/auth/routes.py): the cookie goes
-# with it, so a browser that kept the storage anyway has a card its offline page refuses.
+# Whatever ends the sign-in here also clears the site's storage (webapp/auth/routes.py): the
+# cookie goes with it, so a browser that kept the storage anyway has a card its offline page
+# refuses. So does a card left by another account (its owner's session ran out, someone
+# else signed in): the first page of the new sign-in takes its cookie.
 @bp.after_app_request
 def _forget_device_copy(response: Response) -> Response:
-    if "Clear-Site-Data" in response.headers:
+    mark = request.cookies.get(services.DEVICE_COPY_COOKIE)
+    if mark is None or request.path.startswith("/static/"):
+        return response
+    if "Clear-Site-Data" in response.headers or (
+        current_user.is_authenticated
+        and not services.is_device_mark_of(mark, current_user.id)
+        and request.endpoint != "card.salinan"
+    ):
         response.delete_cookie(services.DEVICE_COPY_COOKIE)
     return response
 
