@@ -282,6 +282,25 @@ def test_saving_another_card_replaces_the_first(phone, budi, signal):
     assert marks(phone) == [stored(phone)["mark"]]
 
 
+def test_a_saved_card_whose_qr_has_expired_says_so_instead_of_showing_it(phone, budi, signal):
+    _, card, _ = budi
+    sign_in(phone)
+    save_card(phone)
+    phone.evaluate(
+        """key => { const card = JSON.parse(localStorage.getItem(key));
+                    card.valid_until = "2020-01-31"; card.valid_until_text = "31 Januari 2020";
+                    localStorage.setItem(key, JSON.stringify(card)); }""",
+        KEY,
+    )
+    no_signal(phone, signal)
+    phone.goto("/")
+    shown = phone.locator("[data-saved-card]")
+    assert card.kpj in shown.inner_text() and "Kode QR kedaluwarsa" in shown.inner_text()
+    assert shown.locator("img").count() == 0  # a QR that no longer verifies is not offered
+    assert "sudah tidak berlaku sejak 31 Januari 2020" in phone.locator("[data-saved-note]").inner_text()
+    signal_back(phone, signal)
+
+
 def test_keluar_removes_the_saved_card(phone, budi, signal):
     sign_in(phone)
     save_card(phone)
