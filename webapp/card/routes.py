@@ -56,14 +56,13 @@ def salinan():
 # else signed in): the first page of the new sign-in takes its cookie.
 @bp.after_app_request
 def _forget_device_copy(response: Response) -> Response:
-    mark = request.cookies.get(services.DEVICE_COPY_COOKIE)
-    if mark is None or request.path.startswith("/static/"):
+    if "Clear-Site-Data" in response.headers:  # even if this request came without the cookie
+        response.delete_cookie(services.DEVICE_COPY_COOKIE)
         return response
-    if "Clear-Site-Data" in response.headers or (
-        current_user.is_authenticated
-        and not services.is_device_mark_of(mark, current_user.id)
-        and request.endpoint != "card.salinan"
-    ):
+    mark = request.cookies.get(services.DEVICE_COPY_COOKIE)
+    if mark is None or request.path.startswith("/static/") or request.endpoint == "card.salinan":
+        return response
+    if current_user.is_authenticated and not services.is_device_mark_of(mark, current_user.id):
         response.delete_cookie(services.DEVICE_COPY_COOKIE)
     return response
 
