@@ -27,13 +27,20 @@ def installed_profile(browser, live_server, tmp_path):
         context.close()
 
 
-def wait_until_controlled(page) -> None:
-    """Until the service worker controls the page (clients.claim() on its activation)."""
-    page.evaluate(
-        """() => navigator.serviceWorker.controller || new Promise(resolve =>
-             navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }))"""
-    )
-    assert page.evaluate("() => navigator.serviceWorker.controller !== null")
+def wait_until_controlled(page, attempts: int = 3) -> None:
+    """Until the service worker controls the page (clients.claim() on its activation). A
+    registration can be lost when it races a logout's Clear-Site-Data; the next page load
+    registers it again, as it would for a user."""
+    for _ in range(attempts):
+        if page.evaluate(
+            """() => navigator.serviceWorker.controller !== null || new Promise(resolve => {
+                 navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), { once: true });
+                 setTimeout(() => resolve(navigator.serviceWorker.controller !== null), 5000);
+               })"""
+        ):
+            return
+        page.reload()
+    raise AssertionError("the service worker never took control of the page")
 
 
 def test_chromium_finds_no_installability_errors(installed_profile):

@@ -21,6 +21,7 @@ from PIL import Image
 
 from tests import factories
 from tests.e2e.conftest import PHONE, screenshot
+from tests.e2e.test_installable import wait_until_controlled
 from webapp.extensions import db
 from webapp.models import Account
 
@@ -145,13 +146,6 @@ def no_signal(page, signal) -> None:
 def signal_back(page, signal) -> None:
     signal.on()
     page.context.set_offline(False)
-
-
-def wait_until_controlled(page) -> None:
-    page.evaluate(
-        """() => navigator.serviceWorker.controller || new Promise(resolve =>
-             navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }))"""
-    )
 
 
 def sign_in(page) -> None:
