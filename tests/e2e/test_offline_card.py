@@ -126,7 +126,7 @@ def signal(live_server):
 
 
 @pytest.fixture
-def phone(browser, signal):
+def handset(browser, signal):
     """A phone's browser with the service worker allowed (the other e2e tests block it)."""
     context = browser.new_context(viewport=PHONE, base_url=signal.url, locale="id-ID", device_scale_factor=1)
     page = context.new_page()
@@ -209,126 +209,126 @@ def log_out(page) -> None:
     page.wait_for_url("**/masuk")
 
 
-def test_a_saved_card_shows_without_signal_and_hapus_removes_it(phone, budi, signal):
+def test_a_saved_card_shows_without_signal_and_hapus_removes_it(handset, budi, signal):
     person, card, _ = budi
-    sign_in(phone)
-    save_card(phone)
-    screenshot(phone, "offline-01-kartu-tersimpan-390")
-    saved = stored(phone)
-    assert saved["kpj"] == card.kpj and saved["name"] == "BUDI SANTOSO" and marks(phone) == [saved["mark"]]
+    sign_in(handset)
+    save_card(handset)
+    screenshot(handset, "offline-01-kartu-tersimpan-390")
+    saved = stored(handset)
+    assert saved["kpj"] == card.kpj and saved["name"] == "BUDI SANTOSO" and marks(handset) == [saved["mark"]]
 
-    no_signal(phone, signal)
-    phone.goto("/kartu-digital")  # the service worker answers with the offline page
-    assert phone.locator("h1").inner_text() == "Tidak ada koneksi"
-    shown = phone.locator("[data-saved-card]")
+    no_signal(handset, signal)
+    handset.goto("/kartu-digital")  # the service worker answers with the offline page
+    assert handset.locator("h1").inner_text() == "Tidak ada koneksi"
+    shown = handset.locator("[data-saved-card]")
     assert "BUDI SANTOSO" in shown.inner_text() and card.kpj in shown.inner_text()
     assert "Penerima Upah (PU)" in shown.inner_text()
-    verify_url = decode_qr(phone)
+    verify_url = decode_qr(handset)
     assert verify_url.startswith(f"{signal.url}/v/") and not re.search(r"\d{11,}", verify_url)
-    assert phone.locator("[data-saved-note]").inner_text().startswith("Disimpan di perangkat ini pada ")
-    assert no_sideways_scroll(phone) and kpj_clear_of_the_qr(phone)
-    screenshot(phone, "offline-02-tanpa-sinyal-390")
-    phone.set_viewport_size(SMALL_PHONE)
-    assert no_sideways_scroll(phone) and kpj_clear_of_the_qr(phone)
-    assert decode_qr(phone).startswith(f"{signal.url}/v/")
-    hapus = phone.get_by_role("button", name="Hapus").bounding_box()
-    retry = phone.get_by_role("button", name="Coba lagi").bounding_box()
+    assert handset.locator("[data-saved-note]").inner_text().startswith("Disimpan di perangkat ini pada ")
+    assert no_sideways_scroll(handset) and kpj_clear_of_the_qr(handset)
+    screenshot(handset, "offline-02-tanpa-sinyal-390")
+    handset.set_viewport_size(SMALL_PHONE)
+    assert no_sideways_scroll(handset) and kpj_clear_of_the_qr(handset)
+    assert decode_qr(handset).startswith(f"{signal.url}/v/")
+    hapus = handset.get_by_role("button", name="Hapus").bounding_box()
+    retry = handset.get_by_role("button", name="Coba lagi").bounding_box()
     assert min(hapus["width"], hapus["height"], retry["width"], retry["height"]) >= 44
-    screenshot(phone, "offline-03-tanpa-sinyal-320")
+    screenshot(handset, "offline-03-tanpa-sinyal-320")
 
     # Coba lagi reloads the page asked for: still offline, the same; online, the card page.
-    phone.get_by_role("button", name="Coba lagi").click()
-    phone.wait_for_load_state()
-    assert urlsplit(phone.url).path == "/kartu-digital" and phone.locator("h1").inner_text() == "Tidak ada koneksi"
-    signal_back(phone, signal)
-    phone.get_by_role("button", name="Coba lagi").click()
-    phone.wait_for_url("**/kartu-digital")
-    phone.locator("h1", has_text="Kartu digital").wait_for()
-    assert phone.locator("[data-status]").inner_text().startswith("Kartu ini tersimpan di perangkat ini sejak ")
+    handset.get_by_role("button", name="Coba lagi").click()
+    handset.wait_for_load_state()
+    assert urlsplit(handset.url).path == "/kartu-digital" and handset.locator("h1").inner_text() == "Tidak ada koneksi"
+    signal_back(handset, signal)
+    handset.get_by_role("button", name="Coba lagi").click()
+    handset.wait_for_url("**/kartu-digital")
+    handset.locator("h1", has_text="Kartu digital").wait_for()
+    assert handset.locator("[data-status]").inner_text().startswith("Kartu ini tersimpan di perangkat ini sejak ")
 
-    no_signal(phone, signal)
-    phone.goto("/")
-    phone.get_by_role("button", name="Hapus").click()
-    assert phone.locator("[data-removed]").inner_text() == "Kartu sudah dihapus dari perangkat ini."
-    assert not phone.locator("[data-saved-card]").is_visible()
-    assert stored(phone) is None and marks(phone) == []
-    screenshot(phone, "offline-04-dihapus-320")
-    phone.reload()
-    assert phone.locator("[data-no-card]").is_visible()
-    assert "Simpan di perangkat" in phone.locator("[data-no-card]").inner_text()
-    signal_back(phone, signal)
+    no_signal(handset, signal)
+    handset.goto("/")
+    handset.get_by_role("button", name="Hapus").click()
+    assert handset.locator("[data-removed]").inner_text() == "Kartu sudah dihapus dari perangkat ini."
+    assert not handset.locator("[data-saved-card]").is_visible()
+    assert stored(handset) is None and marks(handset) == []
+    screenshot(handset, "offline-04-dihapus-320")
+    handset.reload()
+    assert handset.locator("[data-no-card]").is_visible()
+    assert "Simpan di perangkat" in handset.locator("[data-no-card]").inner_text()
+    signal_back(handset, signal)
 
 
-def test_saving_another_card_replaces_the_first(phone, budi, signal):
+def test_saving_another_card_replaces_the_first(handset, budi, signal):
     person, card, _ = budi
-    sign_in(phone)
-    save_card(phone)
+    sign_in(handset)
+    save_card(handset)
     newer = factories.membership(person, segment="BPU", employer_npp=None, registered_on=date(2024, 5, 2))
     factories.link(newer, db.session.get(Account, card.account_id))
     db.session.commit()
-    phone.reload()  # the digital card is now the newer one
-    status = phone.locator("[data-status]")
+    handset.reload()  # the digital card is now the newer one
+    status = handset.locator("[data-status]")
     assert status.inner_text() == "Kartu lain tersimpan di perangkat ini. Menyimpan kartu ini akan menggantikannya."
-    phone.get_by_role("button", name="Simpan di perangkat").click()
-    phone.wait_for_function("() => document.querySelector('[data-status]').textContent.startsWith('Kartu tersimpan')")
-    assert phone.evaluate("() => Object.keys(localStorage)") == [KEY]
-    assert stored(phone)["kpj"] == newer.kpj and stored(phone)["segment"] == "Bukan Penerima Upah (BPU)"
-    assert marks(phone) == [stored(phone)["mark"]]
+    handset.get_by_role("button", name="Simpan di perangkat").click()
+    handset.wait_for_function("() => document.querySelector('[data-status]').textContent.startsWith('Kartu tersimpan')")
+    assert handset.evaluate("() => Object.keys(localStorage)") == [KEY]
+    assert stored(handset)["kpj"] == newer.kpj and stored(handset)["segment"] == "Bukan Penerima Upah (BPU)"
+    assert marks(handset) == [stored(handset)["mark"]]
 
 
-def test_a_saved_card_whose_qr_has_expired_says_so_instead_of_showing_it(phone, budi, signal):
+def test_a_saved_card_whose_qr_has_expired_says_so_instead_of_showing_it(handset, budi, signal):
     _, card, _ = budi
-    sign_in(phone)
-    save_card(phone)
-    phone.evaluate(
+    sign_in(handset)
+    save_card(handset)
+    handset.evaluate(
         """key => { const card = JSON.parse(localStorage.getItem(key));
                     card.valid_until = "2020-01-31"; card.valid_until_text = "31 Januari 2020";
                     localStorage.setItem(key, JSON.stringify(card)); }""",
         KEY,
     )
-    no_signal(phone, signal)
-    phone.goto("/")
-    shown = phone.locator("[data-saved-card]")
+    no_signal(handset, signal)
+    handset.goto("/")
+    shown = handset.locator("[data-saved-card]")
     assert card.kpj in shown.inner_text() and "Kode QR kedaluwarsa" in shown.inner_text()
     assert shown.locator("img").count() == 0  # a QR that no longer verifies is not offered
-    assert "sudah tidak berlaku sejak 31 Januari 2020" in phone.locator("[data-saved-note]").inner_text()
-    signal_back(phone, signal)
+    assert "sudah tidak berlaku sejak 31 Januari 2020" in handset.locator("[data-saved-note]").inner_text()
+    signal_back(handset, signal)
 
 
-def test_keluar_removes_the_saved_card(phone, budi, signal):
-    sign_in(phone)
-    save_card(phone)
-    log_out(phone)
-    assert stored(phone) is None and marks(phone) == []
-    offline_page_ready(phone)
-    no_signal(phone, signal)
-    phone.goto("/")
-    assert phone.locator("h1").inner_text() == "Tidak ada koneksi"
-    assert phone.locator("[data-no-card]").is_visible() and not phone.locator("[data-saved-card]").is_visible()
-    assert "BUDI" not in phone.content()
-    signal_back(phone, signal)
+def test_keluar_removes_the_saved_card(handset, budi, signal):
+    sign_in(handset)
+    save_card(handset)
+    log_out(handset)
+    assert stored(handset) is None and marks(handset) == []
+    offline_page_ready(handset)
+    no_signal(handset, signal)
+    handset.goto("/")
+    assert handset.locator("h1").inner_text() == "Tidak ada koneksi"
+    assert handset.locator("[data-no-card]").is_visible() and not handset.locator("[data-saved-card]").is_visible()
+    assert "BUDI" not in handset.content()
+    signal_back(handset, signal)
 
 
-def test_each_layer_of_keluar_alone_keeps_the_card_off_the_offline_page(phone, budi, signal):
+def test_each_layer_of_keluar_alone_keeps_the_card_off_the_offline_page(handset, budi, signal):
     """Without the script's clearing, Chromium's Clear-Site-Data empties the storage; and a
     browser that kept the storage anyway has lost the cookie: the card is refused."""
-    sign_in(phone)
-    save_card(phone)
-    saved = phone.evaluate(f"() => localStorage.getItem('{KEY}')")
-    phone.goto("/pengaturan")
-    phone.evaluate("() => document.querySelector('[data-forget-card]').removeAttribute('data-forget-card')")
-    phone.get_by_role("button", name="Keluar").click()
-    phone.wait_for_url("**/masuk")
-    assert stored(phone) is None  # Clear-Site-Data: "storage"
-    assert marks(phone) == []  # deleted by the server
+    sign_in(handset)
+    save_card(handset)
+    saved = handset.evaluate(f"() => localStorage.getItem('{KEY}')")
+    handset.goto("/pengaturan")
+    handset.evaluate("() => document.querySelector('[data-forget-card]').removeAttribute('data-forget-card')")
+    handset.get_by_role("button", name="Keluar").click()
+    handset.wait_for_url("**/masuk")
+    assert stored(handset) is None  # Clear-Site-Data: "storage"
+    assert marks(handset) == []  # deleted by the server
 
-    offline_page_ready(phone)
-    phone.evaluate("([key, value]) => localStorage.setItem(key, value)", [KEY, saved])
-    no_signal(phone, signal)
-    phone.goto("/")
-    assert phone.locator("[data-no-card]").is_visible() and "BUDI" not in phone.content()
-    assert stored(phone) is None  # and the orphan is gone
-    signal_back(phone, signal)
+    offline_page_ready(handset)
+    handset.evaluate("([key, value]) => localStorage.setItem(key, value)", [KEY, saved])
+    no_signal(handset, signal)
+    handset.goto("/")
+    assert handset.locator("[data-no-card]").is_visible() and "BUDI" not in handset.content()
+    assert stored(handset) is None  # and the orphan is gone
+    signal_back(handset, signal)
 
 
 DUMP_STORAGE = """async () => {
@@ -370,12 +370,12 @@ def crawl_signed_in_pages(page, origin: str) -> set[str]:
     return seen
 
 
-def test_browsing_keeps_nothing_personal_on_the_device_and_saving_keeps_only_the_card(phone, budi, signal):
+def test_browsing_keeps_nothing_personal_on_the_device_and_saving_keeps_only_the_card(handset, budi, signal):
     person, card, old = budi
-    sign_in(phone)
-    balances = set(MONEY.findall(phone.locator("main").inner_text()))
+    sign_in(handset)
+    balances = set(MONEY.findall(handset.locator("main").inner_text()))
     assert balances, "Beranda shows a balance"
-    pages = crawl_signed_in_pages(phone, signal.url)
+    pages = crawl_signed_in_pages(handset, signal.url)
     assert {"/", "/profil", "/pengaturan", "/riwayat", "/kartu-digital", "/klaim", "/pengaturan/keamanan"} <= pages
     assert any(path.startswith("/kartu/") for path in pages)
     personal = {"BUDI", card.kpj, old.kpj, person.nik, "SITI AMINAH", "Karya Bangun", "budi@contoh.id", *balances}
@@ -384,15 +384,15 @@ def test_browsing_keeps_nothing_personal_on_the_device_and_saving_keeps_only_the
         text = json.dumps(dump, ensure_ascii=False)
         return {value for value in personal if value in text}
 
-    before = phone.evaluate(DUMP_STORAGE)
+    before = handset.evaluate(DUMP_STORAGE)
     assert before["caches"], "the service worker has stored its static files"
     assert leaks(before) == set()
     assert before["local"] == {} and before["indexedDB"] == []
     # htmx remembers the path it last swapped in (a path: never a number, DESIGN §7).
     assert set(before["session"]) <= {"htmx-current-path-for-history"}
 
-    save_card(phone)
-    after = phone.evaluate(DUMP_STORAGE)
+    save_card(handset)
+    after = handset.evaluate(DUMP_STORAGE)
     [(key, value)] = after["local"].items()
     assert key == KEY
     kept = json.loads(value)
