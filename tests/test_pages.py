@@ -131,7 +131,7 @@ def test_the_offline_page_carries_no_session_token_toast_or_personal_data(client
     assert "csrf" not in html.lower() and "X-CSRFToken" not in html
     assert "toast" not in html
     assert member.email not in html and "BUDI" not in html and member.nik[-4:] not in html
-    assert "COBA LAGI" in html
+    assert "Coba lagi" in html
     assert "Set-Cookie" not in response.headers
 
 

@@ -8,6 +8,8 @@ signed with the app's secret under a purpose salt and stamped with the time it w
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -20,7 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from webapp import rules
 from webapp.extensions import db
-from webapp.formatting import WIB, mask_name
+from webapp.formatting import WIB, mask_name, tanggal
 from webapp.models import Account, KpjStatus, Membership, Person, Segment, utcnow
 from webapp.rules import Programme
 
@@ -36,6 +38,12 @@ MAX_TOKEN_LENGTH = 128
 # printout still reads, and a verification URL of up to ~100 characters fits version 6
 # (41 modules), about half a millimetre a module at the size the card prints it.
 QR_ERROR = "m"
+# Set beside the card a phone keeps, and read by static/js/kartu-offline.js, which shows the
+# card only while the cookie holds the same mark: the server deletes it when a sign-in ends,
+# and when another account signs in on that browser. The mark names the account to this
+# server alone (a keyed hash): nothing personal is in it.
+DEVICE_COPY_COOKIE = "kartu_offline"
+DEVICE_COPY_MAX_AGE = TOKEN_MAX_AGE  # as long as the QR on it verifies
 
 
 class NoCard(enum.Enum):
@@ -141,6 +149,38 @@ def _link_ref_of(token: str) -> str | None:
 
 def qr_code(url: str) -> segno.QRCode:
     return segno.make(url, error=QR_ERROR, micro=False)
+
+
+def qr_data_uri(url: str) -> str:
+    """The same QR as an SVG data: URI, for the copy a phone keeps (an <img> the CSP allows)."""
+    return qr_code(url).svg_data_uri(omitsize=True, border=4, dark="#000", light="#fff")
+
+
+def device_mark(account_id: int) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"kartu-offline:{account_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def is_device_mark_of(mark: str, account_id: int) -> bool:
+    return hmac.compare_digest(mark.encode(), device_mark(account_id).encode())
+
+
+def device_copy(digital: DigitalCard, verify_url: str) -> dict[str, str]:
+    """All that "Simpan di perangkat" keeps on the phone: the holder's name, the KPJ (the
+    hospital desk needs the number the card shows), the segment and the QR, whose URL holds
+    a signed token and no number, and the mark its cookie must match. No NIK, employer,
+    balance or anything else of the account.
+    Dates come already worded, so the offline page needs no formatting rules of its own."""
+    return {
+        "mark": device_mark(digital.card.account_id),
+        "name": digital.holder,
+        "kpj": digital.card.kpj,
+        "segment": digital.card.segment_enum.label,
+        "qr": qr_data_uri(verify_url),
+        "valid_until": digital.valid_until.isoformat(),
+        "valid_until_text": tanggal(digital.valid_until),
+        "saved_on_text": tanggal(datetime.now(WIB).date()),
+    }
 
 
 def qr_svg(url: str) -> Markup:
