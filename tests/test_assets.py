@@ -3,7 +3,9 @@ ETags, Vary and Clear-Site-Data right, and a service worker whose release follow
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import re
 import shutil
 
@@ -40,6 +42,26 @@ def test_signed_in_pages_and_the_card_pages_link_fingerprinted_files(client, mem
         assert not UNFINGERPRINTED_STATIC.search(html), (path, UNFINGERPRINTED_STATIC.findall(html))
 
 
+INLINE_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+
+@pytest.mark.parametrize("path", ["/", "/masuk", "/daftar", "/tidak-ada"])
+def test_the_inlined_stylesheet_is_the_one_the_csp_allows_by_hash(client, path):
+    response = client.get(path)
+    [style] = INLINE_STYLE.findall(response.get_data(as_text=True))
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    csp = response.headers["Content-Security-Policy"]
+    assert f"style-src 'self' 'sha256-{digest}';" in csp and "unsafe-inline" not in csp
+    assert style == (assets.current().folder / "css/app.css").read_text()
+
+
+def test_no_page_needs_a_second_request_before_its_first_paint(client):
+    html = client.get("/masuk").get_data(as_text=True)
+    head = html.split("</head>")[0]
+    assert 'rel="stylesheet"' not in head  # the stylesheet is inlined
+    assert not re.search(r"<script\b(?![^>]*\bdefer)[^>]*>", head)
+
+
 def test_htmx_is_loaded_without_blocking_rendering(client):
     html = client.get("/masuk").get_data(as_text=True)
     scripts = re.findall(r"<script\b[^>]*>", html)
@@ -50,7 +72,7 @@ def test_htmx_is_loaded_without_blocking_rendering(client):
 @pytest.mark.parametrize("encoding", ["br", "gzip"])
 def test_a_fingerprinted_file_is_immutable_and_compressed(client, encoding):
     html = client.get("/masuk").get_data(as_text=True)
-    url = next(url for url in FINGERPRINTED.findall(html) if url.endswith(".css"))
+    url = next(url for url in FINGERPRINTED.findall(html) if "htmx" in url)
     response = client.get(url, headers={"Accept-Encoding": f"{encoding}, identity;q=0.5"})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == IMMUTABLE == "public, max-age=31536000, immutable"

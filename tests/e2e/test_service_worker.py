@@ -77,18 +77,36 @@ def wait_for_caches(page, expected: list[str], timeout: float = 15) -> list[str]
         page.wait_for_timeout(200)
 
 
+def wait_until(page, expression: str, timeout: float = 10) -> None:
+    """Polled with evaluate (page.wait_for_function evaluates strings, which the CSP forbids)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+        page.wait_for_timeout(100)
+
+
 def controlled(page) -> None:
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    """The worker is active and this page is under its control."""
+    state = page.evaluate("""() => Promise.race([
+      navigator.serviceWorker.ready.then((registration) => registration.active.state),
+      new Promise((resolve) => setTimeout(() => resolve("not ready after 10 s"), 10000)),
+    ])""")
+    assert state in ("activating", "activated"), state
+    # A document created while the worker activated may have missed clients.claim(); the
+    # next navigation is controlled.
+    if not page.evaluate("navigator.serviceWorker.controller !== null"):
+        page.reload()
+    wait_until(page, "navigator.serviceWorker.controller !== null")
 
 
 def test_a_changed_stylesheet_reaches_the_phone_and_the_old_cache_goes(context, app, static_copy):
     page = context.new_page()
     page.goto("/masuk")
     first = release(page)
-    assert wait_for_caches(page, [first]) == [first]
-    page.reload()
     controlled(page)
-    old_css = page.locator("link[rel=stylesheet]").first.get_attribute("href")
+    assert wait_for_caches(page, [first]) == [first]
+    # Pages inline the stylesheet; the offline page, like the print pages, links it.
+    old_css = page.request.get("/offline").text().split('rel="stylesheet" href="')[1].split('"')[0]
     assert FINGERPRINTED_STATIC.match(old_css)
     colour = "getComputedStyle(document.querySelector('.topbar')).backgroundColor"
     assert page.evaluate(colour) != "rgb(1, 2, 3)"
@@ -99,7 +117,7 @@ def test_a_changed_stylesheet_reaches_the_phone_and_the_old_cache_goes(context, 
     assets.current().refresh()
 
     page.reload()
-    new_css = page.locator("link[rel=stylesheet]").first.get_attribute("href")
+    new_css = page.request.get("/offline").text().split('rel="stylesheet" href="')[1].split('"')[0]
     assert new_css != old_css and FINGERPRINTED_STATIC.match(new_css)
     assert page.evaluate(colour) == "rgb(1, 2, 3)"
     second = release(page)
@@ -108,7 +126,7 @@ def test_a_changed_stylesheet_reaches_the_phone_and_the_old_cache_goes(context, 
     cached = {entry["path"] for entry in page.evaluate(CACHED)}
     assert new_css in cached and old_css not in cached
     # Once the new worker has taken over, a fresh visit still shows the new colour.
-    page.wait_for_function("navigator.serviceWorker.controller && navigator.serviceWorker.controller.state === 'activated'")
+    wait_until(page, "navigator.serviceWorker.controller && navigator.serviceWorker.controller.state === 'activated'")
     page.reload()
     assert page.evaluate(colour) == "rgb(1, 2, 3)"
 
@@ -159,7 +177,7 @@ def test_signed_in_pages_are_never_stored_and_offline_shows_the_offline_page(bro
     # An htmx fragment: another segment's form swapped in.
     page.goto("/pengaturan/tambah-kpj?segmen=PU")
     page.click("a[href*='segmen=BPU']")
-    page.wait_for_function("location.search.includes('segmen=BPU')")  # pushed by htmx
+    wait_until(page, "location.search.includes('segmen=BPU')")  # pushed by htmx
     wait_for_caches(page, [release(page)])
 
     entries = page.evaluate(CACHED)
