@@ -115,10 +115,12 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60 * 24 * 7
-    # Pages, fragments and JSON go out compressed (Flask-Compress); static files are
+    # Pages, fragments and JSON go out compressed (Flask-Compress), error pages and forms
+    # sent back with their errors included; static files are
     # compressed once, at their best, by webapp/assets.py. A streamed answer (and any type
     # not listed, such as the CSV statement) goes out as it is.
     COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_REGISTER = False  # webapp/assets.py registers it, error pages included
     COMPRESS_MIMETYPES = ["text/html", "application/json", "application/manifest+json",
                           "text/javascript", "application/javascript"]
     COMPRESS_BR_LEVEL = 5

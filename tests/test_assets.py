@@ -13,6 +13,7 @@ import brotli
 import pytest
 
 from tests import factories
+from tests.conftest import csrf_token
 from webapp import assets
 from webapp.assets import IMMUTABLE, Assets
 
@@ -120,6 +121,17 @@ def test_pages_are_compressed(client, member, encoding):
     ](response.get_data()).decode()
 
 
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_error_pages_and_forms_sent_back_with_errors_are_compressed(client, encoding):
+    missing = client.get("/tidak-ada", headers={"Accept-Encoding": encoding})
+    assert missing.status_code == 404 and missing.headers["Content-Encoding"] == encoding
+    assert "Accept-Encoding" in missing.headers["Vary"]
+    token = csrf_token(client, "/daftar")
+    refused = client.post("/daftar", data={"csrf_token": token}, headers={"Accept-Encoding": encoding})
+    assert refused.status_code in (400, 422) and refused.headers["Content-Encoding"] == encoding
+    assert "wajib" in DECODE[encoding](refused.get_data()).decode().lower()
+
+
 def test_no_compression_unless_asked(client):
     response = client.get("/masuk", headers={"Accept-Encoding": "identity"})
     assert "Content-Encoding" not in response.headers
@@ -127,8 +139,6 @@ def test_no_compression_unless_asked(client):
 
 
 def test_sign_out_keeps_clear_site_data(client, member):
-    from tests.conftest import csrf_token
-
     token = csrf_token(client, "/profil")
     response = client.post("/keluar", data={"csrf_token": token}, headers={"Accept-Encoding": "br"})
     assert response.status_code == 303

@@ -28,7 +28,7 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     trust_proxies(app)
 
     from webapp import assets, errors, formatting, input_guard, mail, security
-    from webapp.extensions import compress, csrf, db, limiter, login_manager, migrate
+    from webapp.extensions import csrf, db, limiter, login_manager, migrate
 
     input_guard.init_app(app)  # first: hostile input is refused before anything reads it
     db.init_app(app)
@@ -41,8 +41,7 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     errors.init_app(app)
     formatting.init_app(app)
     mail.init_app(app)
-    assets.init_app(app)
-    compress.init_app(app)
+    assets.init_app(app)  # with the compression of every answer
 
     from webapp import auth, balances, card, claims, kpj, main, merge, registry, demo
 

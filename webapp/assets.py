@@ -23,6 +23,8 @@ import brotli
 from flask import Flask, Response, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
+from webapp.extensions import compress
+
 HASH_LENGTH = 10
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -142,12 +144,28 @@ def init_app(app: Flask) -> None:
     app.url_defaults(_fingerprint)
     app.view_functions["static"] = serve_static
     app.add_template_global(inline_style)
+    compress.init_app(app)
+    app.after_request(compress_response)
     if app.config.get("ASSETS_AUTO_RELOAD"):
         app.before_request(lambda: current().refresh())
 
 
 def current() -> Assets:
     return current_app.extensions["assets"]
+
+
+def compress_response(response: Response) -> Response:
+    """Flask-Compress (registered by hand: COMPRESS_REGISTER is off) for every answer with a
+    body: it leaves 4xx and 5xx alone, yet a form sent back with its errors (422, 429) or an
+    error page weighs as much as any page."""
+    status = response.status_code
+    if status < 400:
+        return compress.after_request(response)
+    response.status_code = 200
+    try:
+        return compress.after_request(response)
+    finally:
+        response.status_code = status
 
 
 def inline_style(name: str) -> Markup:
