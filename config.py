@@ -115,6 +115,19 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60 * 24 * 7
+    # Pages, fragments and JSON go out compressed (Flask-Compress), error pages and forms
+    # sent back with their errors included; static files are
+    # compressed once, at their best, by webapp/assets.py. A streamed answer (and any type
+    # not listed, such as the CSV statement) goes out as it is.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_REGISTER = False  # webapp/assets.py registers it, error pages included
+    COMPRESS_MIMETYPES = ["text/html", "application/json", "application/manifest+json",
+                          "text/javascript", "application/javascript"]
+    COMPRESS_BR_LEVEL = 5
+    COMPRESS_STREAMS = False
+    # Development: a CSS or JS file edited while the app runs gets a new fingerprint on the
+    # next request (elsewhere the fingerprints are taken once, at start-up).
+    ASSETS_AUTO_RELOAD = False
     # Three claim documents of at most 2 MB each (webapp/uploads.py) and the form around
     # them; a larger request gets a 413 before anything reads it.
     MAX_CONTENT_LENGTH = 7 * 1024 * 1024
@@ -143,6 +156,7 @@ class DevelopmentConfig(Config):
     # E-mails go to the console and to /dev/kotak-keluar, never to a real inbox.
     MAIL_BACKEND = "webapp.mail.DevOutboxEmailBackend"
     MAIL_OUTBOX_DIR = str(INSTANCE_DIR / "outbox")
+    ASSETS_AUTO_RELOAD = True
 
 
 class TestingConfig(Config):

@@ -77,6 +77,10 @@ def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Pop
          "--log-level", "warning", "wsgi:app"],
         cwd=ROOT, env=env,
     )
+    return wait_until_serving(server, port)
+
+
+def wait_until_serving(server: subprocess.Popen, port: int) -> subprocess.Popen:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if server.poll() is not None:

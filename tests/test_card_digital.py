@@ -17,6 +17,7 @@ from itsdangerous import TimestampSigner
 from PIL import Image, ImageDraw
 
 from tests import factories
+from webapp import assets
 from webapp.card import services
 from webapp.extensions import db
 from webapp.rules import Programme
@@ -189,8 +190,9 @@ def test_beranda_and_profil_link_to_the_digital_card(client, signed_in):
 
 def test_the_print_version_offers_a_print_button_and_prints_at_card_size(client, signed_in):
     page = client.get("/kartu-digital/cetak").get_data(as_text=True)
-    assert 'src="/static/js/print.js"' in page and "data-print" in page
-    assert 'href="/static/css/card.css"' in page and 'id="kartu-digital"' in page
+    assert f'src="/static/{assets.current().fingerprinted("js/print.js")}"' in page and "data-print" in page
+    assert f'href="/static/{assets.current().fingerprinted("css/card.css")}"' in page
+    assert 'id="kartu-digital"' in page
     assert 'href="/kartu-digital/cetak"' in card_page(client)  # Cetak kartu, without JavaScript
     with client.get("/static/css/card.css") as response:
         css = response.get_data(as_text=True)

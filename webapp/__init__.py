@@ -27,7 +27,7 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     INSTANCE_DIR.mkdir(exist_ok=True)
     trust_proxies(app)
 
-    from webapp import errors, formatting, input_guard, mail, security, toasts
+    from webapp import assets, errors, formatting, input_guard, mail, security, toasts
     from webapp.extensions import csrf, db, limiter, login_manager, migrate
 
     input_guard.init_app(app)  # first: hostile input is refused before anything reads it
@@ -42,6 +42,7 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     formatting.init_app(app)
     toasts.init_app(app)
     mail.init_app(app)
+    assets.init_app(app)  # with the compression of every answer
 
     from webapp import auth, balances, card, claims, kpj, main, merge, registry, demo
 

@@ -38,6 +38,7 @@ NOT_PAGES = {
     "balances.laporan_csv": "a CSV download",
     "claims.dokumen": "a document download",
     "devmail.kotak_keluar": "the development outbox, not served in production",
+    "card.salinan": "the offline card's JSON copy for kartu-offline.js, not a page",
     "auth.periksa_email": "shown only right after a registration POST; the suite's "
     "registration flow (tests/e2e/test_flow_*) audits it",
 }

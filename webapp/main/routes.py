@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request, send_from_directory
+from flask import Response, current_app, render_template, request, send_from_directory
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from webapp import assets
 from webapp.balances.services import jht_summaries, today
 from webapp.errors import render_error
 from webapp.extensions import db
@@ -109,8 +110,9 @@ def manifest():
 
 @bp.get("/sw.js")
 def service_worker():
-    # Served from the root so that it may control every page.
-    response = send_from_directory(current_app.static_folder, "js/sw.js", max_age=0)
+    # Served from the root so that it may control every page; asked again on every visit,
+    # so that a new release reaches the phone.
+    response = Response(assets.service_worker(), mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     return response
 
