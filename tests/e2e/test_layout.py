@@ -414,3 +414,91 @@ def test_audit_names_each_kind_of_problem(page, live_server):
     assert "is 20×20px" in message
     assert "the page is" in message and "px wide" in message
     assert "under a bar" in message
+
+
+_LINES = """(el) => { const range = document.createRange(); range.selectNodeContents(el);
+    return new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top))).size; }"""
+
+
+def test_numbers_badges_buttons_and_the_bank_stay_whole_at_320(small_phone, world):
+    """What a review found on a 320 px phone (issue 8): the masked NIK split over two lines,
+    the "Perangkat ini" badge past its card's edge, "Unduh CSV" and "Cetak / PDF" on two
+    lines each, the bank select cutting "Bank Rakyat Indonesia (BRI)" short."""
+    page = small_phone
+    log_in(page, "rudi@contoh.id")
+    page.goto("/profil")
+    nik = page.locator("dl.facts dt:text-is('NIK') + dd")
+    assert nik.evaluate(_LINES) == 1, "the masked NIK is on one line"
+    assert nik.bounding_box()["x"] + nik.bounding_box()["width"] <= 320
+
+    page.goto("/pengaturan/keamanan")
+    badge = page.get_by_text("Perangkat ini", exact=True)
+    card = page.locator(".kpj", has=badge).bounding_box()
+    box = badge.bounding_box()
+    assert card["x"] <= box["x"] and box["x"] + box["width"] <= card["x"] + card["width"], (box, card)
+
+    page.goto("/")
+    page.click("#kpj-list a >> nth=0")
+    page.wait_for_url("**/kartu/*")
+    for name in ("Unduh CSV", "Cetak / PDF"):
+        assert page.get_by_role("link", name=name).evaluate(_LINES) == 1, f"{name} on one line"
+
+    siti = factories.person(full_name="SITI AMINAH", gender="P")
+    ended = factories.membership(siti, status="NONAKTIF", registered_on=date(2015, 1, 5), ended_on=date(2022, 3, 31))
+    worked(ended, range(2015, 2022))
+    factories.account(siti, ended, email="siti@contoh.id")
+    db.session.commit()
+    page.context.clear_cookies()
+    log_in(page, "siti@contoh.id")
+    page.goto("/klaim")
+    bank = page.locator("select[name=bank]")
+    bank.select_option("BRI")
+    room, text = bank.evaluate("""(el) => { const style = getComputedStyle(el);
+        const context = document.createElement('canvas').getContext('2d');
+        context.font = `${style.fontSize} ${style.fontFamily}`;
+        return [el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
+                context.measureText(el.selectedOptions[0].text).width]; }""")
+    assert bank.evaluate("el => getComputedStyle(el).appearance") == "none"  # no native arrow in the text's room
+    assert text <= room, f"Bank Rakyat Indonesia (BRI) needs {text}px, has {room}px"
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(part) / 255 for part in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_a_busy_or_disabled_button_keeps_aa_contrast(page, live_server):
+    """axe leaves disabled controls out of its contrast check; "Memproses…" must be read."""
+    page.goto("/masuk")
+    for state in ("disabled", "htmx-request"):
+        for kind in ("btn btn--primary", "btn"):
+            found = page.evaluate("""([kind, state]) => { const button = document.createElement('button');
+                button.className = kind; button.textContent = 'Memproses…';
+                if (state === 'disabled') button.disabled = true; else button.classList.add(state);
+                document.querySelector('main').append(button);
+                const style = getComputedStyle(button);
+                const background = style.backgroundColor === 'rgba(0, 0, 0, 0)'
+                  ? getComputedStyle(document.querySelector('main')).backgroundColor : style.backgroundColor;
+                const found = [style.color, background, style.opacity]; button.remove(); return found; }""", [kind, state])
+            color, background, opacity = found
+            assert opacity == "1", (kind, state)
+            light, dark = sorted([_luminance(color), _luminance(background)], reverse=True)
+            ratio = (light + 0.05) / (dark + 0.05)
+            assert ratio >= 4.5, f"{kind} {state}: {color} on {background} is {ratio:.2f}:1"
+
+
+def test_a_hidden_button_stays_hidden_without_javascript(browser, live_server, world):
+    """.btn's display does not beat the hidden attribute: the print button that print.js
+    shows is not there, doing nothing, in a browser without JavaScript."""
+    pages = {}
+    for javascript in (False, True):
+        context = browser.new_context(viewport={"width": 320, "height": 568}, base_url=live_server,
+                                      java_script_enabled=javascript, service_workers="block")
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        log_in(page, "rudi@contoh.id")
+        page.goto("/kartu-digital/cetak")
+        pages[javascript] = page.locator("[data-print]").is_visible()
+        context.close()
+    assert pages == {False: False, True: True}

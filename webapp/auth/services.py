@@ -213,7 +213,9 @@ def verify(token: str) -> Verified | VerifyFailure | Errors:
     if find_account(pending.email) is not None or db.session.scalar(
         select(Account.id).where(Account.nik == pending.nik)
     ):
-        db.session.delete(pending)
+        # A statement, not session.delete(): a concurrent click on this link may have
+        # opened the account and consumed the link since it was read here (0 rows is fine).
+        db.session.execute(delete(PendingRegistration).where(PendingRegistration.id == pending.id))
         db.session.commit()
         return ACCOUNT_EXISTS
     # The registry may have changed the card since the e-mail was sent, or a concurrent
