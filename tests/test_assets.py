@@ -82,8 +82,9 @@ APP_JS = re.compile(r'<script src="(/static/js/app\.[0-9a-f]{10}\.js)" defer dat
 def test_htmx_is_requested_only_after_the_first_paint(client, path):
     """htmx (its download and start-up) held up the largest contentful paint whenever the
     browser requested it before the first paint, deferred or not. The page names it only in
-    app.js's data-htmx, which app.js reads to insert it after the load event and a frame
-    (tests/e2e/test_layout.py watches that happen); no <script>, preload or prefetch."""
+    app.js's data-htmx, which app.js reads to insert it after the load event and the first
+    contentful paint (tests/e2e/test_htmx_loading.py watches that happen in Chromium); no
+    <script>, preload or prefetch of it."""
     html = client.get(path).get_data(as_text=True)
     [(_, htmx)] = APP_JS.findall(html)
     assert html.count("htmx-2.0.11.min.") == 1 and htmx.startswith("/static/vendor/htmx-2.0.11.min.")

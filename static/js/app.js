@@ -19,9 +19,20 @@ function loadHtmx() {
   script.src = htmxSource;
   document.head.appendChild(script);
 }
-// After the next frame: "load" can come before the first paint on a fast connection.
+// "load" can come before the first paint on a fast connection: wait, too, until the first
+// contentful paint is on the screen (Paint Timing reports it then), else for a frame.
 function afterPaint() {
-  requestAnimationFrame(function () { setTimeout(loadHtmx, 0); });
+  var types = window.PerformanceObserver && PerformanceObserver.supportedEntryTypes || [];
+  if (types.indexOf("paint") < 0) {
+    requestAnimationFrame(function () { setTimeout(loadHtmx, 0); });
+    return;
+  }
+  var observer = new PerformanceObserver(function (list) {
+    if (!list.getEntriesByName("first-contentful-paint").length) return;
+    observer.disconnect();
+    setTimeout(loadHtmx, 0);
+  });
+  observer.observe({ type: "paint", buffered: true });
 }
 if (document.readyState === "complete") afterPaint();
 else window.addEventListener("load", afterPaint);
