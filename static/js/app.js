@@ -1,6 +1,42 @@
 // Progressive enhancement only: every page works without this file.
 document.documentElement.classList.remove("no-js");
 
+// htmx (16 KB compressed, and its start-up) comes after the first paint: requested before
+// it, it would hold up the largest contentful paint on a slow phone. Its address is the
+// data-htmx of this script's element (no inline script: the CSP forbids them). It is
+// inserted once the page has loaded and painted, when htmx starts at once (readyState
+// "complete"); until then every form and link does a full round trip, as without
+// JavaScript. Once htmx has processed the page, <html> gets data-enhanced.
+var htmxSource = document.currentScript && document.currentScript.getAttribute("data-htmx");
+function markEnhanced() {
+  document.removeEventListener("htmx:load", markEnhanced);
+  document.documentElement.setAttribute("data-enhanced", "");
+}
+function loadHtmx() {
+  if (!htmxSource || window.htmx) return;
+  document.addEventListener("htmx:load", markEnhanced);
+  var script = document.createElement("script");
+  script.src = htmxSource;
+  document.head.appendChild(script);
+}
+// "load" can come before the first paint on a fast connection: wait, too, until the first
+// contentful paint is on the screen (Paint Timing reports it then), else for a frame.
+function afterPaint() {
+  var types = window.PerformanceObserver && PerformanceObserver.supportedEntryTypes || [];
+  if (types.indexOf("paint") < 0) {
+    requestAnimationFrame(function () { setTimeout(loadHtmx, 0); });
+    return;
+  }
+  var observer = new PerformanceObserver(function (list) {
+    if (!list.getEntriesByName("first-contentful-paint").length) return;
+    observer.disconnect();
+    setTimeout(loadHtmx, 0);
+  });
+  observer.observe({ type: "paint", buffered: true });
+}
+if (document.readyState === "complete") afterPaint();
+else window.addEventListener("load", afterPaint);
+
 // Where focus goes back to when a focused toast goes: what had it before the request
 // (or, when the swap replaced that, the same id in the new content), else <main>.
 var returnFocus = null;

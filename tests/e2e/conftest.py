@@ -8,10 +8,13 @@ build/screens/index.html shows each page at every size side by side."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import html
 import os
 import re
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +41,76 @@ PHONE = {"width": 390, "height": 844}
 # The phones every flow runs on: a common one and the smallest still sold.
 PHONES = {"390x844": PHONE, "320x568": {"width": 320, "height": 568}}
 SCREENS = Path(__file__).resolve().parents[2] / "build" / "screens"
+
+
+# htmx arrives after the page's load event and first paint (static/js/app.js), so a test
+# that taps as soon as a page has loaded would race it: sometimes htmx, sometimes the
+# round trip without JavaScript. A page is ready once it has loaded and htmx has processed
+# it (app.js sets data-enhanced on <html>), or when it has no htmx to wait for: its scripts
+# are off (app.js never removed no-js) or it does not load htmx (the offline and print pages).
+READY = """() => document.readyState === "complete" && (
+  document.documentElement.hasAttribute("data-enhanced")
+  || document.documentElement.classList.contains("no-js")
+  || !document.querySelector("script[data-htmx]"))"""
+# Every navigation waits for the page it opens to be ready, and every action on an element
+# first waits for its page to be: a tap that opened a new page is followed by a wait.
+NAVIGATIONS = ("goto", "reload", "go_back", "go_forward", "wait_for_url")
+ACTIONS = (
+    "tap", "click", "dblclick", "fill", "type", "press", "check", "uncheck", "set_checked",
+    "select_option", "set_input_files", "dispatch_event",
+)
+LOCATOR_ACTIONS = ACTIONS + ("press_sequentially", "clear", "focus", "hover")
+
+
+# Pages whose test acts before htmx has arrived on purpose (impatient()).
+IMPATIENT: weakref.WeakSet = weakref.WeakSet()
+
+
+def wait_until_ready(page) -> None:
+    """Wait until the page has loaded and htmx, where it has any, has processed it."""
+    if page not in IMPATIENT:
+        page.wait_for_function(READY)
+
+
+@contextlib.contextmanager
+def impatient(page) -> Iterator[None]:
+    """Within it, the page's navigations and actions do not wait for READY: for a test of
+    what a page does before htmx has arrived."""
+    IMPATIENT.add(page)
+    try:
+        yield
+    finally:
+        IMPATIENT.discard(page)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ready_before_acting() -> Iterator[None]:
+    """Make every Page and Locator of the browser tests wait for READY (see above)."""
+    from playwright.sync_api import Locator, Page
+
+    def then_ready(method):
+        @functools.wraps(method)
+        def navigate(page, *args, **kwargs):
+            result = method(page, *args, **kwargs)
+            wait_until_ready(page)
+            return result
+        return navigate
+
+    def ready_first(method, page_of):
+        @functools.wraps(method)
+        def act(target, *args, **kwargs):
+            wait_until_ready(page_of(target))
+            return method(target, *args, **kwargs)
+        return act
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in NAVIGATIONS:
+            patch.setattr(Page, name, then_ready(getattr(Page, name)))
+        for name in ACTIONS:
+            patch.setattr(Page, name, ready_first(getattr(Page, name), lambda page: page))
+        for name in LOCATOR_ACTIONS:
+            patch.setattr(Locator, name, ready_first(getattr(Locator, name), lambda locator: locator.page))
+        yield
 
 
 @pytest.fixture
