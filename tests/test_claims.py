@@ -29,8 +29,6 @@ from webapp.models import (
     Transaction,
 )
 
-TODAY = today()
-
 
 def worked(card, years=range(2016, 2020), jht=150_000):
     for year in years:
@@ -90,9 +88,9 @@ def check(verdict, key):
 
 def test_an_eligible_person_sees_every_line_green_and_the_gross_to_the_rupiah(ani):
     account, one, two = ani
-    verdict = eligibility.eligibility(account, TODAY)
+    verdict = eligibility.eligibility(account, today())
     assert verdict.eligible, verdict.blocking()
-    values = ledger.values_on([one.kpj, two.kpj], TODAY)
+    values = ledger.values_on([one.kpj, two.kpj], today())
     assert verdict.gross == sum(values.values())
 
 
@@ -100,7 +98,7 @@ def test_an_active_card_under_the_nik_blocks_and_is_named_masked_with_its_employ
     account, one, _ = ani
     active = f.membership(account.person, employer_npp=f.employer(name="PT Sinar Jaya").npp)
     db.session.commit()  # active but not even linked: it still blocks
-    line = check(eligibility.eligibility(account, TODAY), "active")
+    line = check(eligibility.eligibility(account, today()), "active")
     assert not line.ok
     assert f"{active.kpj[:2]}•••••{active.kpj[-4:]}" in line.text and "PT Sinar Jaya" in line.text
     assert active.kpj not in line.text
@@ -111,19 +109,19 @@ def test_an_unlinked_card_with_a_balance_blocks_with_a_link_to_temukan(ani):
     unlinked = f.membership(account.person, status="NONAKTIF", ended_on=date(2015, 1, 31))
     worked(unlinked, range(2012, 2014))
     db.session.commit()
-    line = check(eligibility.eligibility(account, TODAY), "linked")
+    line = check(eligibility.eligibility(account, today()), "linked")
     assert not line.ok and line.link == ("Temukan KPJ lama", "kpj.temukan")
 
 
 def test_the_waiting_period_is_one_month_after_the_latest_end(ani):
     account, one, two = ani
-    two.ended_on = TODAY - timedelta(days=10)
+    two.ended_on = today() - timedelta(days=10)
     db.session.commit()
     ends = eligibility.waiting_ends([one, two])
-    assert ends > TODAY
-    resign = check(eligibility.eligibility(account, TODAY, ClaimReason.MENGUNDURKAN_DIRI), "waiting")
+    assert ends > today()
+    resign = check(eligibility.eligibility(account, today(), ClaimReason.MENGUNDURKAN_DIRI), "waiting")
     assert not resign.ok and tanggal(ends) in resign.text
-    assert check(eligibility.eligibility(account, TODAY, ClaimReason.CACAT_TOTAL_TETAP), "waiting").ok
+    assert check(eligibility.eligibility(account, today(), ClaimReason.CACAT_TOTAL_TETAP), "waiting").ok
     assert check(eligibility.eligibility(account, ends, ClaimReason.PHK), "waiting").ok
 
 
@@ -131,7 +129,7 @@ def test_biodata_that_differs_blocks(ani):
     account, one, _ = ani
     one.mother_name = "IBU LAIN SEKALI"
     db.session.commit()
-    assert not check(eligibility.eligibility(account, TODAY), "identity").ok
+    assert not check(eligibility.eligibility(account, today()), "identity").ok
 
 
 @pytest.mark.parametrize(
@@ -170,7 +168,7 @@ def test_submitting_files_one_claim_with_its_documents(client, ani, htmx):
     else:
         assert response.status_code == 303 and response.headers["Location"] == target
     assert (claim.stage, claim.kind, claim.video_slot) == ("AGENDA", "FULL", None)
-    assert claim.gross == eligibility.eligibility(account, TODAY).gross or claim.gross > 0
+    assert claim.gross == eligibility.eligibility(account, today()).gross or claim.gross > 0
     status = client.get(target).get_data(as_text=True)
     assert "Agenda Klaim" in status and "Klaim diajukan" in status
     links = re.findall(r'href="(/klaim/[^"]+/dokumen/[^"]+)"', status)
@@ -260,7 +258,7 @@ def test_concurrent_submissions_file_one_claim(app, ani):
         with app.app_context():
             me = db.session.get(type(account), account_id)
             barrier.wait()
-            results.append(type(services.submit(me, submission(), TODAY)).__name__)
+            results.append(type(services.submit(me, submission(), today())).__name__)
             db.session.remove()
 
     threads = [threading.Thread(target=submit) for _ in range(3)]
@@ -276,17 +274,17 @@ def test_above_15_million_a_video_slot_is_required_and_each_slot_is_one_users(ap
     account, one, two = ani
     worked(one, range(2010, 2014), jht=2_000_000)
     db.session.commit()
-    assert eligibility.eligibility(account, TODAY).gross > terms.ONLINE_LIMIT
+    assert eligibility.eligibility(account, today()).gross > terms.ONLINE_LIMIT
     AuthActions(client).login("ani@contoh.id")
     page = client.get("/klaim").get_data(as_text=True)
     assert "Jadwal verifikasi video" in page
     missing = post_claim(client, account)
     assert missing.status_code == 422 and "jadwal verifikasi video" in missing.get_data(as_text=True)
-    slots = services.video_slots(TODAY)
+    slots = services.video_slots(today())
     assert len({slot.date() for slot in slots}) == terms.VIDEO_DAYS
     assert all(slot.weekday() != 6 and slot.date() not in terms.HOLIDAYS for slot in slots)
     assert post_claim(client, account, jadwal_video=slots[0].isoformat()).status_code == 303
-    assert slots[0] not in services.video_slots(TODAY), "one user per slot"
+    assert slots[0] not in services.video_slots(today()), "one user per slot"
 
 
 # --- stages ---------------------------------------------------------------------------------
@@ -306,7 +304,7 @@ def test_the_cli_moves_a_claim_to_selesai_and_the_ledger_pays_every_card_out(app
         assert result.exit_code == 0 and expected in result.output
     db.session.expire_all()
     assert {db.session.get(Membership, c.kpj).status for c in (one, two)} == {"DIKLAIM"}
-    assert ledger.values_on([one.kpj, two.kpj], TODAY) == {one.kpj: 0, two.kpj: 0}
+    assert ledger.values_on([one.kpj, two.kpj], today()) == {one.kpj: 0, two.kpj: 0}
     payouts = db.session.scalars(sa.select(LedgerEntry)).all()
     assert {p.kind for p in payouts} == {"PAYOUT"} and sum(p.amount for p in payouts) == claims()[0].gross
     status = client.get(f"/klaim/{claim.public_id}").get_data(as_text=True)
@@ -328,7 +326,7 @@ def test_a_rejected_claim_says_why_and_allows_a_new_one(runner, client, ani):
     result = advance(runner, claim, "--reject", "Foto KTP tidak terbaca")
     assert result.exit_code == 0 and "Ditolak" in result.output
     assert "Foto KTP tidak terbaca" in client.get(f"/klaim/{claim.public_id}").get_data(as_text=True)
-    assert eligibility.eligibility(account, TODAY).eligible
+    assert eligibility.eligibility(account, today()).eligible
     assert db.session.scalar(sa.select(sa.func.count(LedgerEntry.id))) == 0
 
 
@@ -347,37 +345,37 @@ def rudi(app):
 
 def test_a_partial_claim_pays_its_share_once_and_the_rest_keeps_developing(app, runner, client, rudi):
     account, card = rudi
-    verdict = eligibility.eligibility(account, TODAY, kind=ClaimKind.PARTIAL_10)
+    verdict = eligibility.eligibility(account, today(), kind=ClaimKind.PARTIAL_10)
     assert verdict.eligible, verdict.blocking()
-    value = ledger.values_on([card.kpj], TODAY)[card.kpj]
+    value = ledger.values_on([card.kpj], today())[card.kpj]
     assert verdict.gross == value * 10 // 100
-    assert not eligibility.eligibility(account, TODAY).eligible, "a full claim needs no active card"
+    assert not eligibility.eligibility(account, today()).eligible, "a full claim needs no active card"
     AuthActions(client).login("rudi@contoh.id")
     response = post_claim(client, account, path="/klaim/sebagian", bagian="10")
     assert response.status_code == 303, response.get_data(as_text=True)
     [claim] = claims()
     for _ in range(4):
         advance(runner, claim)
-    after = ledger.values_on([card.kpj], TODAY)[card.kpj]
+    after = ledger.values_on([card.kpj], today())[card.kpj]
     assert after == value - value * 10 // 100
     assert db.session.get(Membership, card.kpj).status == "AKTIF"
-    later = ledger.values_on([card.kpj], date(TODAY.year + 1, 12, 31))[card.kpj]
+    later = ledger.values_on([card.kpj], date(today().year + 1, 12, 31))[card.kpj]
     assert later > after, "the remaining balance keeps developing"
-    again = eligibility.eligibility(account, TODAY, kind=ClaimKind.PARTIAL_30)
+    again = eligibility.eligibility(account, today(), kind=ClaimKind.PARTIAL_30)
     assert not check(again, "partial").ok
 
 
 def test_a_partial_claim_needs_ten_years(app):
     person = f.person()
-    card = f.membership(person, registered_on=TODAY.replace(year=TODAY.year - 9))
-    worked(card, range(TODAY.year - 9, TODAY.year))
+    card = f.membership(person, registered_on=today().replace(year=today().year - 9))
+    worked(card, range(today().year - 9, today().year))
     account = f.account(person, card)
-    line = check(eligibility.eligibility(account, TODAY, kind=ClaimKind.PARTIAL_10), "years")
+    line = check(eligibility.eligibility(account, today(), kind=ClaimKind.PARTIAL_10), "years")
     assert not line.ok and "10 tahun" in line.text
 
 
 def test_a_jakon_only_worker_is_not_offered_a_partial_claim(app):
     person = f.person()
     account = f.account(person, f.membership(person, segment="JAKON"))
-    line = check(eligibility.eligibility(account, TODAY), "active")
+    line = check(eligibility.eligibility(account, today()), "active")
     assert not line.ok and line.link is None and "klaim sebagian" not in line.text
