@@ -79,4 +79,8 @@ def test_before_htmx_arrives_a_tap_does_a_full_round_trip(page, budi):
         assert page.evaluate("window.samePage === undefined")  # a new page, as without JavaScript
         assert page.evaluate("!('htmx' in window)")
     assert held  # htmx was asked for on both pages and held back
-    page.unroute("**/vendor/htmx-*")  # the held requests go on to the server
+    # The held requests are answered here: a route left pending until the context closes
+    # surfaces later, in another test, as an unraisable Playwright coroutine.
+    for route in held:
+        route.abort()
+    page.unroute_all(behavior="ignoreErrors")
