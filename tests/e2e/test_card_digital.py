@@ -13,7 +13,7 @@ import zxingcpp
 from PIL import Image
 
 from tests import factories
-from tests.e2e.conftest import PHONE, screenshot
+from tests.e2e.conftest import PHONE, screenshot, sign_in
 from webapp.extensions import db
 
 pytestmark = pytest.mark.e2e
@@ -32,14 +32,6 @@ def budi(app):
     factories.account(person, card, old, email="budi@contoh.id")
     db.session.commit()
     return card
-
-
-def sign_in(page) -> None:
-    page.goto("/masuk")
-    page.fill("#f-email", "budi@contoh.id")
-    page.fill("#f-password", factories.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
 
 
 def no_sideways_scroll(page) -> bool:

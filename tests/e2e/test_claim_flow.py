@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests import factories
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 from tests.test_uploads import minimal_pdf, png
 from webapp import ledger
 from webapp.balances.services import today
@@ -52,14 +52,6 @@ def budi(app):
     return account, active, old, older
 
 
-def log_in(page) -> None:
-    page.goto("/masuk")
-    page.fill("#f-email", "budi@contoh.id")
-    page.fill("#f-password", factories.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
-
-
 def watch(page, errors: list[str]) -> None:
     page.on("console", lambda message: message.type == "error" and errors.append(f"{page.url}: {message.text} {message.location}"))
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
@@ -81,7 +73,7 @@ def test_merge_then_claim_then_selesai_leaves_every_card_at_rp_0(page, browser, 
     account, active, old, older = budi
     errors: list[str] = []
     watch(page, errors)
-    log_in(page)
+    sign_in(page)
 
     # --- Gabung saldo ---------------------------------------------------------------------
     plan = merge.plan(account, today())
@@ -169,7 +161,7 @@ def test_merge_then_claim_then_selesai_leaves_every_card_at_rp_0(page, browser, 
         small_page = small.new_page()
         small_page.set_default_timeout(10_000)
         watch(small_page, errors)
-        log_in(small_page)
+        sign_in(small_page)
         small_page.goto("/klaim")
         assert small_page.locator("#claim-form").count() == 1
         assert no_sideways_scroll(small_page)

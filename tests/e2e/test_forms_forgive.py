@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests import factories
-from tests.e2e.conftest import PHONE, screenshot
+from tests.e2e.conftest import PHONE, screenshot, sign_in
 from webapp.extensions import db
 from webapp.models import Membership, Transaction
 
@@ -45,14 +45,6 @@ def any_page(request, browser, live_server) -> Iterator:
         context.close()
 
 
-def log_in(page):
-    page.goto("/masuk")
-    page.fill("#f-email", "budi@contoh.id")
-    page.fill("#f-password", factories.PASSWORD)
-    page.click("button:has-text('MASUK')")
-    page.wait_for_url("**/")
-
-
 def reasons() -> list[str]:
     db.session.expire_all()
     return db.session.scalars(sa.select(Transaction.reason).order_by(Transaction.id)).all()
@@ -60,7 +52,7 @@ def reasons() -> list[str]:
 
 def test_the_typed_kpj_survives_a_segment_switch(any_page, cards):
     page = any_page
-    log_in(page)
+    sign_in(page)
     page.goto("/pengaturan/tambah-kpj?segmen=PU")
     page.fill("#f-kpj", "1234 5678 901")
 
@@ -78,7 +70,7 @@ def test_the_typed_kpj_survives_a_segment_switch(any_page, cards):
 def test_enter_in_the_kpj_field_sends_it_and_does_not_switch_segment(any_page, cards):
     page = any_page
     old, _ = cards
-    log_in(page)
+    sign_in(page)
     page.goto("/pengaturan/tambah-kpj?segmen=PU")
     page.fill("#f-kpj", old.kpj)
 
@@ -93,7 +85,7 @@ def test_enter_in_the_kpj_field_sends_it_and_does_not_switch_segment(any_page, c
 def test_the_wrong_segment_link_keeps_the_number(any_page, cards):
     page = any_page
     _, jakon = cards
-    log_in(page)
+    sign_in(page)
     page.goto("/pengaturan/tambah-kpj?segmen=PU")
     page.fill("#f-kpj", jakon.kpj)
     page.click("button:has-text('KIRIM')")
@@ -116,7 +108,7 @@ def test_the_wrong_segment_link_keeps_the_number(any_page, cards):
 
 def test_a_double_tap_on_kirim_gives_one_answer_and_no_error(page, cards):
     old, _ = cards
-    log_in(page)
+    sign_in(page)
     page.goto("/pengaturan/tambah-kpj?segmen=PU")
     page.fill("#f-kpj", old.kpj)
     posts = []

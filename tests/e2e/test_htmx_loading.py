@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.e2e.conftest import READY, impatient
+from tests.e2e.conftest import READY, impatient, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -30,14 +30,6 @@ TIMING = """() => {
 def budi(app):
     person = factories.person(full_name="BUDI SANTOSO")
     return factories.account(person, factories.membership(person), email="budi@contoh.id")
-
-
-def sign_in(page) -> None:
-    page.goto("/masuk")
-    page.fill("#f-email", "budi@contoh.id")
-    page.fill("#f-password", factories.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
 
 
 @pytest.mark.parametrize("path", ["/masuk", "/daftar"])

@@ -15,7 +15,7 @@ from werkzeug.datastructures import FileStorage
 
 from tests import factories
 from tests.e2e.audit import audit
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, sign_in
 from tests.test_uploads import minimal_pdf, png
 from webapp.balances.services import today
 from webapp.card.services import issue_token
@@ -140,14 +140,6 @@ def phone(browser, live_server, size: tuple[int, int]):
     )
 
 
-def log_in(page, email: str) -> None:
-    page.goto("/masuk")
-    page.fill("#f-email", email)
-    page.fill("#f-password", factories.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
-
-
 def test_every_page_is_listed_or_deliberately_left_out(app, world):
     visited = world.anonymous + [path for paths in world.signed_in.values() for path in paths]
     adapter = app.url_map.bind("localhost")
@@ -173,7 +165,7 @@ def test_every_page_passes_the_audit(browser, live_server, world, size):
         page.set_default_timeout(10_000)
         try:
             if email:
-                log_in(page, email)
+                sign_in(page, email)
             for path in paths:
                 page.goto(path)
                 try:
@@ -213,7 +205,7 @@ def focused(page) -> dict:
 
 def test_the_statement_shows_all_four_figures_of_every_year_at_320(small_phone, world):
     page = small_phone
-    log_in(page, "rudi@contoh.id")
+    sign_in(page, "rudi@contoh.id")
     page.click("#kpj-list a >> nth=0")
     page.wait_for_url("**/kartu/*")
     rows = page.locator("#jht-statement tbody tr")
@@ -239,7 +231,7 @@ def test_the_statement_shows_all_four_figures_of_every_year_at_320(small_phone, 
 def test_a_lost_connection_toast_keeps_ok_on_screen_and_two_errors_leave_one(small_phone, budi):
     old, _ = budi
     page = small_phone
-    log_in(page, "budi@contoh.id")
+    sign_in(page, "budi@contoh.id")
     page.goto("/pengaturan/tambah-kpj?segmen=PU")
     page.fill("#f-kpj", old.kpj)
     page.context.set_offline(True)
@@ -267,7 +259,7 @@ def test_a_lost_connection_toast_keeps_ok_on_screen_and_two_errors_leave_one(sma
 def test_a_registry_refusal_sits_at_the_top_of_the_form_with_focus_not_in_a_toast(small_phone, budi):
     _, stranger = budi
     page = small_phone
-    log_in(page, "budi@contoh.id")
+    sign_in(page, "budi@contoh.id")
     page.goto("/pengaturan/tambah-kpj?segmen=PU")
     for _ in range(2):  # two refusals in a row: one notice, no toast
         page.fill("#f-kpj", stranger.kpj)
@@ -288,7 +280,7 @@ def test_a_registry_refusal_sits_at_the_top_of_the_form_with_focus_not_in_a_toas
 
 def test_focus_goes_to_the_first_error_field_after_a_failed_swap_and_to_the_toast_after_success(page, budi):
     old, _ = budi
-    log_in(page, "budi@contoh.id")
+    sign_in(page, "budi@contoh.id")
     page.goto("/pengaturan/tambah-kpj?segmen=PU")
     page.fill("#f-kpj", "12")
     with page.expect_response("**/pengaturan/tambah-kpj") as sent:
@@ -363,7 +355,7 @@ def test_a_whole_page_sent_back_with_an_error_puts_focus_on_it(page, budi):
 def test_good_news_goes_by_itself_and_an_error_waits_for_ok(page, budi):
     old, _ = budi
     page.clock.install()
-    log_in(page, "budi@contoh.id")
+    sign_in(page, "budi@contoh.id")
     assert "Selamat datang" in page.locator("#toasts").inner_text()
     page.clock.run_for(9_000)
     assert page.locator("#toasts .toast").count() == 0
@@ -379,7 +371,7 @@ def test_good_news_goes_by_itself_and_an_error_waits_for_ok(page, budi):
 
 def test_several_toasts_on_one_page_show_one_at_a_time(page, budi, app):
     """A page flashed twice (e.g. Akun aktif and a note about the NIK's date) queues them."""
-    log_in(page, "budi@contoh.id")
+    sign_in(page, "budi@contoh.id")
     page.goto("/")
     page.evaluate("""() => { const region = document.getElementById('toasts');
         for (const title of ['Pertama', 'Kedua']) {
@@ -425,7 +417,7 @@ def test_numbers_badges_buttons_and_the_bank_stay_whole_at_320(small_phone, worl
     the "Perangkat ini" badge past its card's edge, "Unduh CSV" and "Cetak / PDF" on two
     lines each, the bank select cutting "Bank Rakyat Indonesia (BRI)" short."""
     page = small_phone
-    log_in(page, "rudi@contoh.id")
+    sign_in(page, "rudi@contoh.id")
     page.goto("/profil")
     nik = page.locator("dl.facts dt:text-is('NIK') + dd")
     assert nik.evaluate(_LINES) == 1, "the masked NIK is on one line"
@@ -449,7 +441,7 @@ def test_numbers_badges_buttons_and_the_bank_stay_whole_at_320(small_phone, worl
     factories.account(siti, ended, email="siti@contoh.id")
     db.session.commit()
     page.context.clear_cookies()
-    log_in(page, "siti@contoh.id")
+    sign_in(page, "siti@contoh.id")
     page.goto("/klaim")
     bank = page.locator("select[name=bank]")
     bank.select_option("BRI")
@@ -497,7 +489,7 @@ def test_a_hidden_button_stays_hidden_without_javascript(browser, live_server, w
                                       java_script_enabled=javascript, service_workers="block")
         page = context.new_page()
         page.set_default_timeout(10_000)
-        log_in(page, "rudi@contoh.id")
+        sign_in(page, "rudi@contoh.id")
         page.goto("/kartu-digital/cetak")
         pages[javascript] = page.locator("[data-print]").is_visible()
         context.close()

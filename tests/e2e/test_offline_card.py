@@ -20,7 +20,7 @@ import zxingcpp
 from PIL import Image
 
 from tests import factories
-from tests.e2e.conftest import PHONE, screenshot
+from tests.e2e.conftest import PHONE, screenshot, sign_in
 from tests.e2e.test_installable import wait_until_controlled
 from webapp.extensions import db
 from webapp.models import Account
@@ -148,12 +148,8 @@ def signal_back(page, signal) -> None:
     page.context.set_offline(False)
 
 
-def sign_in(page) -> None:
-    page.goto("/masuk")
-    page.fill("#f-email", "budi@contoh.id")
-    page.fill("#f-password", factories.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+def sign_in_controlled(page) -> None:
+    sign_in(page)
     wait_until_controlled(page)
 
 

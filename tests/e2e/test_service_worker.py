@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 
 from tests import factories
 from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import sign_in
 from webapp import assets
 from webapp.assets import Assets
 from webapp.extensions import db
@@ -166,11 +167,7 @@ def test_signed_in_pages_are_never_stored_and_offline_shows_the_offline_page(bro
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.goto("/masuk")
-    page.fill("#f-email", "budi@contoh.id")
-    page.fill("#f-password", factories.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
+    sign_in(page)
     controlled(page)
     for path in ("/", "/profil", "/riwayat", "/kartu-digital", "/pengaturan", "/pengaturan/tambah-kpj"):
         page.goto(path)

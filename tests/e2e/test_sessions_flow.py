@@ -4,7 +4,7 @@ semua perangkat" refuses the other's. Real Chromium at 390×844."""
 import pytest
 
 from tests import factories
-from tests.e2e.conftest import PHONE, screenshot
+from tests.e2e.conftest import PHONE, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -20,14 +20,6 @@ def new_phone(browser, live_server):
     page = context.new_page()
     page.set_default_timeout(10_000)
     return context, page
-
-
-def log_in(page):
-    page.goto("/masuk")
-    page.fill("#f-email", "budi@contoh.id")
-    page.fill("#f-password", factories.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
 
 
 def session_cookie(context):
@@ -47,8 +39,8 @@ def refused(browser, live_server, cookie) -> bool:
 def test_logout_and_sign_out_everywhere_refuse_old_cookies(browser, live_server, budi):
     phone_context, phone = new_phone(browser, live_server)
     laptop_context, laptop = new_phone(browser, live_server)
-    log_in(phone)
-    log_in(laptop)
+    sign_in(phone)
+    sign_in(laptop)
     phone_cookie = session_cookie(phone_context)
     laptop_cookie = session_cookie(laptop_context)
 
@@ -58,7 +50,7 @@ def test_logout_and_sign_out_everywhere_refuse_old_cookies(browser, live_server,
     assert refused(browser, live_server, phone_cookie)
     assert not refused(browser, live_server, laptop_cookie)
 
-    log_in(phone)
+    sign_in(phone)
     phone.goto("/pengaturan")
     phone.click("text=Keamanan akun")
     phone.wait_for_url("**/pengaturan/keamanan")

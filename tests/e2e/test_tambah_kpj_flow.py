@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tests import factories
-from tests.e2e.conftest import PHONE, screenshot
+from tests.e2e.conftest import PHONE, screenshot, sign_in
 from webapp.extensions import db
 
 pytestmark = pytest.mark.e2e
@@ -112,16 +112,8 @@ def budi(app):
     return old
 
 
-def log_in(page, email="budi@contoh.id", password=factories.PASSWORD):
-    page.goto("/masuk")
-    page.fill("#f-email", email)
-    page.fill("#f-password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/")
-
-
 def test_a_lost_connection_says_so_and_a_retry_works(page, budi):
-    log_in(page)
+    sign_in(page)
     page.goto("/pengaturan/tambah-kpj?segmen=PU")
     page.fill("#f-kpj", budi.kpj)
     page.context.set_offline(True)
@@ -138,7 +130,7 @@ def test_without_javascript_the_same_form_works_by_full_page(browser, live_serve
     context = browser.new_context(viewport=PHONE, base_url=live_server, java_script_enabled=False)
     page = context.new_page()
     try:
-        log_in(page)
+        sign_in(page)
         page.goto("/pengaturan/tambah-kpj")
         page.click(".segment >> text=PU")
         page.wait_for_url("**/pengaturan/tambah-kpj?segmen=PU")
