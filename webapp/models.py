@@ -11,6 +11,7 @@ from decimal import Decimal
 from flask_login import UserMixin
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -20,6 +21,8 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     String,
+    Text,
+    event,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -71,6 +74,8 @@ class TxKind(enum.StrEnum):
     TAMBAH_KPJ = "TAMBAH_KPJ"
     GABUNG_SALDO = "GABUNG_SALDO"
     KLAIM_JHT = "KLAIM_JHT"
+    PERBAIKAN_DATA = "PERBAIKAN_DATA"
+    KARTU_MILIK_SAYA = "KARTU_MILIK_SAYA"
 
 
 def _in(column: str, values: type[enum.StrEnum]) -> str:
@@ -465,3 +470,252 @@ class ClaimDocument(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (CheckConstraint(_in("kind", DocumentKind), name="kind"),)
+
+
+# --- Requests an officer decides (DESIGN §3.12, §3.14) --------------------------------------
+
+
+class RequestKind(enum.StrEnum):
+    CORRECTION = "CORRECTION"  # Perbaikan data: the card's biodata to the population record
+    OWNERSHIP = "OWNERSHIP"  # Kartu ini milik saya: a card registered under another NIK
+
+
+class RequestStatus(enum.StrEnum):
+    DIPROSES = "DIPROSES"
+    DISETUJUI = "DISETUJUI"
+    DITOLAK = "DITOLAK"
+
+
+class MemberRequest(db.Model):
+    """A participant's request for an officer's decision. kpj is what the user gave: for
+    an ownership request it may name no card at all, so it is not a foreign key.
+    open_correction_kpj is the card's KPJ while a correction of it is open and NULL after:
+    unique, so a card never has two open corrections, however the requests race."""
+
+    __tablename__ = "member_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(22), unique=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(10))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    kpj: Mapped[str] = mapped_column(String(11))
+    open_correction_kpj: Mapped[str | None] = mapped_column(String(11), unique=True)
+    # Correction: the fields that differed when it was filed (kpj.services.encode_differences).
+    differences: Mapped[str | None] = mapped_column(String(60))
+    # Ownership: what the user says of the card.
+    employer_name: Mapped[str | None] = mapped_column(String(150))
+    worked_from: Mapped[int | None] = mapped_column(SmallInteger)
+    worked_to: Mapped[int | None] = mapped_column(SmallInteger)
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("transactions.id"))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", RequestKind), name="kind"),
+        CheckConstraint(_in("status", RequestStatus), name="status"),
+        Index("ix_member_requests_queue", "kind", "status", "created_at"),
+    )
+
+    @property
+    def kind_enum(self) -> RequestKind:
+        return RequestKind(self.kind)
+
+    @property
+    def status_enum(self) -> RequestStatus:
+        return RequestStatus(self.status)
+
+
+class RequestDocumentKind(enum.StrEnum):
+    KTP = "KTP"
+    KARTU_KELUARGA = "KARTU_KELUARGA"
+    SURAT_GANTI_NAMA = "SURAT_GANTI_NAMA"  # court order or civil-registry letter
+    FOTO_KARTU = "FOTO_KARTU"
+    SURAT_PERUSAHAAN = "SURAT_PERUSAHAAN"
+
+
+class RequestDocument(db.Model):
+    """A document of a request, stored like a claim's (webapp/uploads.py)."""
+
+    __tablename__ = "request_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(22), unique=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("member_requests.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint(_in("kind", RequestDocumentKind), name="kind"),)
+
+
+class CardCorrection(db.Model):
+    """An approved change of a card's biodata: what it was and what it became. The registry
+    import keeps the corrected values when the core system sends the old ones again (§4),
+    and `registry corrections export` hands these back to the core system."""
+
+    __tablename__ = "card_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kpj: Mapped[str] = mapped_column(ForeignKey("memberships.kpj"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("member_requests.id"), unique=True)
+    old_nik: Mapped[str] = mapped_column(String(16))
+    old_full_name: Mapped[str] = mapped_column(String(100))
+    old_birth_date: Mapped[date] = mapped_column(Date)
+    old_mother_name: Mapped[str] = mapped_column(String(100))
+    nik: Mapped[str] = mapped_column(String(16))
+    full_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[date] = mapped_column(Date)
+    mother_name: Mapped[str] = mapped_column(String(100))
+    approved_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- Officers (the back office) -------------------------------------------------------------
+
+
+class OfficerRole(enum.StrEnum):
+    REVIEWER = "reviewer"  # data corrections and ownership requests
+    CLAIMS = "claims"  # the claim queue
+    ADMIN = "admin"  # everything, and the audit log
+
+
+class Officer(db.Model):
+    """A back-office account: not a participant, never signed in through /masuk. nik is the
+    officer's own population number, when they are also a participant, so that they can
+    never decide about themselves. totp_last_step is the last TOTP time step accepted: a
+    code is good once."""
+
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10))
+    nik: Mapped[str | None] = mapped_column(String(16))
+    totp_secret: Mapped[str] = mapped_column(String(32))
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(_in("role", OfficerRole), name="role"),
+        Index("uq_officers_email_lower", func.lower(email), unique=True),
+    )
+
+    @property
+    def role_enum(self) -> OfficerRole:
+        return OfficerRole(self.role)
+
+
+class OfficerSession(db.Model):
+    """An officer's sign-in, kept on the server like a participant's (auth_sessions) but in
+    its own table, so that no token of one kind can ever open the other."""
+
+    __tablename__ = "officer_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    officer_id: Mapped[int] = mapped_column(
+        ForeignKey("officers.id", ondelete="CASCADE"), index=True
+    )
+    device: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- Audit log ------------------------------------------------------------------------------
+
+
+class ActorKind(enum.StrEnum):
+    OFFICER = "OFFICER"
+    PARTICIPANT = "PARTICIPANT"
+    SYSTEM = "SYSTEM"  # a CLI command
+
+
+class AuditEntry(db.Model):
+    """Append-only (webapp/audit.py): who did what, about which member, when, and the
+    values before and after (JSON). The ORM refuses to change or delete a row (below); on
+    PostgreSQL a trigger refuses it to every client (migration 0005)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_kind: Mapped[str] = mapped_column(String(12))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    member_nik: Mapped[str | None] = mapped_column(String(16), index=True)
+    target: Mapped[str | None] = mapped_column(String(60))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (CheckConstraint(_in("actor_kind", ActorKind), name="actor_kind"),)
+
+
+class AppendOnlyError(RuntimeError):
+    """An audit row was about to be changed or deleted."""
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_audit_change(_mapper, _connection, target: AuditEntry) -> None:
+    raise AppendOnlyError(f"audit_log is append-only (row {target.id})")
+
+
+# --- Notifikasi (DESIGN §3.15) --------------------------------------------------------------
+
+
+class NotificationKind(enum.StrEnum):
+    CORRECTION_APPROVED = "CORRECTION_APPROVED"
+    CORRECTION_REJECTED = "CORRECTION_REJECTED"
+    OWNERSHIP_APPROVED = "OWNERSHIP_APPROVED"
+    OWNERSHIP_REJECTED = "OWNERSHIP_REJECTED"
+    CLAIM_STAGE = "CLAIM_STAGE"  # detail: the stage reached
+    CLAIM_PAID = "CLAIM_PAID"
+    CLAIM_REJECTED = "CLAIM_REJECTED"
+
+
+class Notification(db.Model):
+    """One entry of the inbox. Like a transaction, only codes are stored (kind, the public
+    id of the request or claim, a stage); the text is rendered from them."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    subject: Mapped[str | None] = mapped_column(String(22))
+    detail: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", NotificationKind), name="kind"),
+        Index("ix_notifications_account_read", "account_id", "read_at"),
+        Index("ix_notifications_account_created", "account_id", "created_at"),
+    )
+
+    @property
+    def kind_enum(self) -> NotificationKind:
+        return NotificationKind(self.kind)
+
+
+class PushSubscription(db.Model):
+    """A browser's Web Push endpoint and keys (the PushSubscription it gave), per account."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

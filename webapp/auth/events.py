@@ -1,12 +1,14 @@
-"""Security events of an account (Keamanan akun): what happened, on which device, when."""
+"""Security events of an account (Keamanan akun): what happened, on which device, when.
+Each also lands in the audit log (webapp/audit.py), beside the officers' actions."""
 
 from __future__ import annotations
 
 from flask import request
 from sqlalchemy import select
 
+from webapp import audit
 from webapp.extensions import db
-from webapp.models import SecurityEvent, SecurityEventKind
+from webapp.models import Account, SecurityEvent, SecurityEventKind
 from webapp.sessions import device_label
 
 SHOWN = 20
@@ -22,13 +24,12 @@ LABELS = {
 }
 
 
-def record(account_id: int, kind: SecurityEventKind) -> None:
-    """Add the event to the session; the caller's commit writes it with the change."""
-    db.session.add(
-        SecurityEvent(
-            account_id=account_id, kind=kind, device=device_label(request.user_agent.string)
-        )
-    )
+def record(account: Account, kind: SecurityEventKind) -> None:
+    """Add the event, and its audit entry, to the session; the caller's commit writes them
+    with the change."""
+    device = device_label(request.user_agent.string)
+    db.session.add(SecurityEvent(account_id=account.id, kind=kind, device=device))
+    audit.record(f"account.{kind.lower()}", account=account, after={"device": device})
 
 
 def recent(account_id: int) -> list[SecurityEvent]:

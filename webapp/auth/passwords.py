@@ -68,7 +68,7 @@ def change_password(account: Account, current: str, new: str, confirm: str) -> E
         return {"new_password": "Kata sandi baru harus berbeda dari yang lama."}
     account.password_hash = hash_password(new)
     sessions.end_all(account.id, keep=account.current_session_id)
-    events.record(account.id, SecurityEventKind.PASSWORD_CHANGED)
+    events.record(account, SecurityEventKind.PASSWORD_CHANGED)
     db.session.commit()
     return {}
 
@@ -128,6 +128,6 @@ def reset_password(token: str, new: str, confirm: str) -> Errors | None:
     account = db.session.get_one(Account, reset.account_id)
     account.password_hash = hash_password(new)
     sessions.end_all(account.id)
-    events.record(account.id, SecurityEventKind.PASSWORD_RESET)
+    events.record(account, SecurityEventKind.PASSWORD_RESET)
     db.session.commit()
     return {}

@@ -238,7 +238,7 @@ def verify(token: str) -> Verified | VerifyFailure | Errors:
             db.session.rollback()
             return LINK_INVALID
         sessions.start(account)
-        events.record(account.id, SecurityEventKind.SIGN_IN)
+        events.record(account, SecurityEventKind.SIGN_IN)
         db.session.commit()
     except IntegrityError:
         # A concurrent click on the same link (or another registration) got there first.

@@ -52,12 +52,12 @@ def sign_in(email: str, password: str, device: Device | None) -> Account | Refus
     correct = check_password_hash(account.password_hash if account else dummy_hash(), password)
     if account is None or not correct:
         if account is not None:
-            events.record(account.id, SecurityEventKind.SIGN_IN_FAILED)
+            events.record(account, SecurityEventKind.SIGN_IN_FAILED)
         db.session.commit()  # the reserved place stays: it is this failure
         return Refused()
     db.session.delete(reserved)
     sessions.start(account)
-    events.record(account.id, SecurityEventKind.SIGN_IN)
+    events.record(account, SecurityEventKind.SIGN_IN)
     db.session.commit()
     return account
 
@@ -65,7 +65,7 @@ def sign_in(email: str, password: str, device: Device | None) -> Account | Refus
 def sign_out(account: Account) -> None:
     """End this browser's session. Commits."""
     sessions.end_current()
-    events.record(account.id, SecurityEventKind.SIGN_OUT)
+    events.record(account, SecurityEventKind.SIGN_OUT)
     db.session.commit()
 
 
@@ -73,7 +73,7 @@ def sign_out_everywhere(account: Account) -> int:
     """End every session of the account, this one included. Commits."""
     ended = sessions.end_all(account.id)
     sessions.end_current()
-    events.record(account.id, SecurityEventKind.SIGN_OUT_ALL)
+    events.record(account, SecurityEventKind.SIGN_OUT_ALL)
     db.session.commit()
     return ended
 
@@ -82,7 +82,7 @@ def end_session(account: Account, session_id: int) -> bool:
     """End one other session of the account. Commits."""
     ended = sessions.end_one(account.id, session_id)
     if ended:
-        events.record(account.id, SecurityEventKind.SESSION_ENDED)
+        events.record(account, SecurityEventKind.SESSION_ENDED)
     db.session.commit()
     return ended
 

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from webapp import ledger, rules, uploads
+from webapp import audit, ledger, rules, uploads
 from webapp.claims.eligibility import eligibility, open_claim
 from webapp.claims.terms import (
     BANKS,
@@ -34,6 +34,7 @@ from webapp.claims.terms import (
 from webapp.extensions import db
 from webapp.formatting import rupiah
 from webapp.identity import normalise_name
+from webapp.notifications.services import notify
 from webapp.models import (
     Account,
     Claim,
@@ -47,6 +48,8 @@ from webapp.models import (
     LedgerEntry,
     LedgerKind,
     Membership,
+    NotificationKind,
+    Officer,
     Transaction,
     TxKind,
     TxStatus,
@@ -244,27 +247,49 @@ class StageError(Exception):
     """A claim that cannot move (already finished, or unknown)."""
 
 
-def advance(claim_id: int, as_of: date, reject: str | None = None) -> Claim:
+def advance(
+    claim_id: int, as_of: date, reject: str | None = None, *, officer: Officer | None = None
+) -> Claim:
     """Move a claim one stage, or reject it with a reason. At Selesai the ledger pays the
-    cards out in the same transaction. Commits. Officers' pages call this too."""
+    cards out in the same transaction. The move is audited (by `officer`, or by the system
+    for the CLI) and notified to the claimant in that transaction too. Commits. The
+    officers' claim queue and `flask claims advance` both call this."""
     claim = db.session.scalar(select(Claim).where(Claim.id == claim_id).with_for_update())
     if claim is None:
         raise StageError(f"no claim {claim_id}")
     if not claim.stage_enum.is_open:
         raise StageError(f"claim {claim_id} is {claim.stage}: it cannot move")
+    before = claim.stage
     if reject:
-        return _finish(claim, ClaimStage.DITOLAK, reject.strip()[:300], TxStatus.GAGAL)
-    following = STAGE_ORDER[STAGE_ORDER.index(claim.stage_enum) + 1]
-    if following is ClaimStage.SELESAI:
-        return _pay(claim, as_of)
-    claim.stage = following
-    claim.updated_at = utcnow()
-    db.session.add(ClaimEvent(claim_id=claim.id, stage=following))
+        _finish(claim, ClaimStage.DITOLAK, reject.strip()[:300], TxStatus.GAGAL)
+        notify(claim.account_id, NotificationKind.CLAIM_REJECTED, claim.public_id)
+    else:
+        following = STAGE_ORDER[STAGE_ORDER.index(claim.stage_enum) + 1]
+        if following is ClaimStage.SELESAI:
+            _pay(claim, as_of)
+            notify(claim.account_id, NotificationKind.CLAIM_PAID, claim.public_id)
+        else:
+            claim.stage = following
+            claim.updated_at = utcnow()
+            db.session.add(ClaimEvent(claim_id=claim.id, stage=following))
+            notify(claim.account_id, NotificationKind.CLAIM_STAGE, claim.public_id, following)
+    audit.record(
+        "claim.reject" if reject else "claim.advance",
+        officer=officer,
+        member_nik=_claimant_nik(claim),
+        target=f"claim:{claim.public_id}",
+        before={"stage": before},
+        after={"stage": claim.stage, **({"reason": claim.rejection_reason} if reject else {})},
+    )
     db.session.commit()
     return claim
 
 
-def _pay(claim: Claim, as_of: date) -> Claim:
+def _claimant_nik(claim: Claim) -> str:
+    return db.session.scalar(select(Account.nik).where(Account.id == claim.account_id)) or ""
+
+
+def _pay(claim: Claim, as_of: date) -> None:
     cards = list(
         db.session.scalars(
             select(Membership).where(
@@ -293,14 +318,14 @@ def _pay(claim: Claim, as_of: date) -> Claim:
     paid = amounts(sum(entry.amount for entry in entries), claim.npwp is not None)
     claim.gross, claim.tax, claim.net = paid.gross, paid.tax, paid.net
     note = f"Dibayarkan {rupiah(paid.net)} bersih ke rekening {BANKS.get(claim.bank_code, claim.bank_code)}."
-    return _finish(claim, ClaimStage.SELESAI, note, TxStatus.BERHASIL)
+    _finish(claim, ClaimStage.SELESAI, note, TxStatus.BERHASIL)
 
 
 def _payout(kpj: str, kind: LedgerKind, amount: int, claim: Claim, as_of: date) -> LedgerEntry:
     return LedgerEntry(kpj=kpj, kind=kind, amount=amount, booked_on=as_of, claim_id=claim.id)
 
 
-def _finish(claim: Claim, stage: ClaimStage, note: str, status: TxStatus) -> Claim:
+def _finish(claim: Claim, stage: ClaimStage, note: str, status: TxStatus) -> None:
     claim.stage = stage
     claim.updated_at = utcnow()
     claim.open_account_id = None
@@ -313,8 +338,6 @@ def _finish(claim: Claim, stage: ClaimStage, note: str, status: TxStatus) -> Cla
         .where(Transaction.kind == TxKind.KLAIM_JHT, Transaction.detail == claim.public_id)
         .values(status=status)
     )
-    db.session.commit()
-    return claim
 
 
 def owned_claim(account: Account, public_id: str) -> Claim | None:
