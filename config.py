@@ -148,6 +148,31 @@ class Config:
     MAIL_TIMEOUT = 10
     # Where the development backend keeps each message; the outbox page exists only with it.
     MAIL_OUTBOX_DIR: str | None = None
+    # The site's address for links in e-mails sent outside a request (e.g. a notification
+    # from `flask claims advance`); within a request the request's own address is used.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+
+    # Web Push (webapp/notifications/push.py). The private key as PEM or as the base64url
+    # raw 32-byte key; the public key (base64url uncompressed point) is derived from it and,
+    # when given too, must match. Without a private key, push is off and nothing else changes.
+    VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY")
+    VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY")
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:admin@kpjku.id")
+    # Where a missing key comes from: None (push off), "instance" (a key pair made once and
+    # kept in instance/vapid.pem) or "generate" (a new pair per process: the tests).
+    VAPID_KEY_SOURCE: str | None = None
+    # The server POSTs to the URL a browser gives: only to these push services (a leading
+    # "*." allows any subdomain), only over HTTPS, following no redirect.
+    PUSH_SERVICE_HOSTS = (
+        "fcm.googleapis.com",
+        "updates.push.services.mozilla.com",
+        "*.notify.windows.com",
+        "*.push.apple.com",
+    )
+    PUSH_ALLOW_HTTP = False  # tests only: their push service is a local http.server
+    # A push waits at the push service this long for a phone that is offline.
+    PUSH_TTL = 60 * 60 * 24
+    PUSH_TIMEOUT = 10
 
 
 class DevelopmentConfig(Config):
@@ -157,6 +182,7 @@ class DevelopmentConfig(Config):
     MAIL_BACKEND = "webapp.mail.DevOutboxEmailBackend"
     MAIL_OUTBOX_DIR = str(INSTANCE_DIR / "outbox")
     ASSETS_AUTO_RELOAD = True
+    VAPID_KEY_SOURCE = "instance"
 
 
 class TestingConfig(Config):
@@ -170,6 +196,7 @@ class TestingConfig(Config):
     MAIL_USE_TLS = False
     MAIL_USE_SSL = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast: tests log in thousands of times
+    VAPID_KEY_SOURCE = "generate"
 
 
 class ProductionConfig(Config):

@@ -52,3 +52,38 @@ self.addEventListener("fetch", (event) => {
   }
   // Everything else (htmx fragments, JSON) goes to the network untouched.
 });
+
+// Web Push (static/js/push.js subscribes): the payload is {title, body, url}, nothing personal.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (error) {
+    data = {};
+  }
+  event.waitUntil(
+    self.registration.showNotification(data.title || "KPJku", {
+      body: data.body || "Ada kabar baru di KPJku.",
+      icon: {{ url_for("static", filename="icons/icon-192.png")|tojson }},
+      data: { url: typeof data.url === "string" ? data.url : "/notifikasi" },
+    })
+  );
+});
+
+// A tap opens the page the notification is about: on this site only.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  let target = new URL("/notifikasi", self.location.origin);
+  try {
+    const url = new URL(event.notification.data && event.notification.data.url, self.location.origin);
+    if (url.origin === self.location.origin) target = url;
+  } catch (error) {
+    // keep the inbox
+  }
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((client) => client.url === target.href && "focus" in client);
+      return open ? open.focus() : self.clients.openWindow(target.href);
+    })
+  );
+});

@@ -100,7 +100,8 @@ def test_beranda_runs_a_fixed_number_of_queries_for_five_cards(app, client, memb
     with count_queries() as queries:
         response = client.get("/")
     assert response.status_code == 200
-    assert queries.count <= 6, queries.statements
+    # 6, and the tab bar's one COUNT of unread notifications.
+    assert queries.count <= 7, queries.statements
 
 
 

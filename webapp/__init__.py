@@ -55,6 +55,9 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     claims.init_app(app)
     registry.init_app(app)
     demo.init_app(app)
+    from webapp import notifications
+
+    notifications.init_app(app)
     return app
 
 

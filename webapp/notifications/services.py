@@ -1,11 +1,26 @@
 """Notifikasi (DESIGN §3.15). Every decision about a participant's request and every stage
 change of their claim calls notify() in the same database transaction as the change, so
-an inbox entry exists exactly when the change does."""
+an inbox entry exists exactly when the change does. Once that transaction commits, the
+entry goes out by e-mail and Web Push (webapp/notifications/delivery.py).
+
+    notify(account_id, kind, subject=None, detail=None)   add an inbox entry (caller commits)
+    unread_count(account_id)                               one indexed COUNT
+    inbox(account_id, page)                                a page of entries, newest first
+    mark_read(account_id, notification_id)                 → the entry, or None if not theirs
+    mark_all_read(account_id)                              → how many were unread
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+
 from webapp.extensions import db
-from webapp.models import Notification, NotificationKind
+from webapp.models import Notification, NotificationKind, utcnow
+from webapp.notifications.messages import Message, describe
+
+PAGE_SIZE = 20
 
 
 def notify(
@@ -16,3 +31,76 @@ def notify(
     notification = Notification(account_id=account_id, kind=kind, subject=subject, detail=detail)
     db.session.add(notification)
     return notification
+
+
+def unread_count(account_id: int) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.account_id == account_id, Notification.read_at.is_(None))
+    ) or 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    notification: Notification
+    message: Message
+
+    @property
+    def unread(self) -> bool:
+        return self.notification.read_at is None
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    entries: list[Entry]
+    page: int
+    has_more: bool
+
+
+def inbox(account_id: int, page: int) -> InboxPage:
+    rows = db.session.scalars(
+        select(Notification)
+        .where(Notification.account_id == account_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return InboxPage([entry(row) for row in rows[:PAGE_SIZE]], page, len(rows) > PAGE_SIZE)
+
+
+def entry(notification: Notification) -> Entry:
+    return Entry(notification, describe(notification.kind, notification.subject, notification.detail))
+
+
+def mark_read(account_id: int, notification_id: int) -> Notification | None:
+    """Mark one of this account's entries read; another account's (or none) → None. A
+    second request changes nothing: the first time read stays. Commits."""
+    db.session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.account_id == account_id,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return db.session.scalar(
+        select(Notification).where(
+            Notification.id == notification_id, Notification.account_id == account_id
+        )
+    )
+
+
+def mark_all_read(account_id: int) -> int:
+    """Mark every unread entry of this account read. Commits; returns how many changed."""
+    changed = db.session.execute(
+        update(Notification)
+        .where(Notification.account_id == account_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return changed
