@@ -22,7 +22,8 @@ from webapp.card.services import issue_token
 from webapp.claims import services as claims
 from webapp.extensions import db
 from webapp.kpj.services import add_kpj, parse_add_request
-from webapp.models import ClaimKind, PasswordReset, PendingRegistration, utcnow
+from webapp.models import ClaimKind, NotificationKind, PasswordReset, PendingRegistration, utcnow
+from webapp.notifications.services import notify
 from webapp.tokens import new_token
 
 pytestmark = pytest.mark.e2e
@@ -81,6 +82,7 @@ def world(app) -> World:
     worked(two, range(2018, 2022))
     ani_account = factories.account(ani, one, two, email="ani@contoh.id")
     claim = _file_claim(ani_account)
+    notify(ani_account.id, NotificationKind.CLAIM_STAGE, claim.public_id, "PENETAPAN")
 
     newcomer, card = factories.newcomer()
     activation, activation_hash = new_token()
@@ -109,9 +111,9 @@ def world(app) -> World:
                 "/pengaturan/temukan-kpj", f"/kartu/{active.link_ref}", f"/kartu/{old.link_ref}",
                 f"/kartu/{active.link_ref}/cetak", "/kartu-digital", "/kartu-digital/cetak",
                 "/pengaturan/gabung-saldo", "/klaim", "/klaim/sebagian",
-                "/pengaturan/keamanan", "/pengaturan/kata-sandi",
+                "/pengaturan/keamanan", "/pengaturan/kata-sandi", "/notifikasi",
             ],
-            "ani@contoh.id": ["/", "/riwayat", "/klaim", f"/klaim/{claim.public_id}"],
+            "ani@contoh.id": ["/", "/riwayat", "/klaim", f"/klaim/{claim.public_id}", "/notifikasi"],
         },
     )
 
