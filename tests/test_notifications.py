@@ -178,7 +178,7 @@ def test_the_tab_bar_shows_the_unread_count_with_one_query(client, budi):
     login(client)
     with count_queries() as queries:
         page = client.get("/profil").get_data(as_text=True)
-    assert 'Notifikasi<span class="hidden-label">, 2 belum dibaca</span>' in page
+    assert 'Notifikasi <span class="hidden-label">(2 belum dibaca)</span>' in page
     assert '<span class="tabbar__badge">2</span>' in page
     assert sum("FROM notifications" in q for q in queries.statements) == 1
 
@@ -188,7 +188,7 @@ def test_the_badge_says_9_plus_over_nine(client, budi):
     login(client)
     page = client.get("/").get_data(as_text=True)
     assert '<span class="tabbar__badge">9+</span>' in page
-    assert 'Notifikasi<span class="hidden-label">, 10 belum dibaca</span>' in page
+    assert 'Notifikasi <span class="hidden-label">(10 belum dibaca)</span>' in page
 
 
 def test_no_count_without_unread_and_no_query_signed_out(client, budi):
@@ -215,7 +215,7 @@ def test_tandai_dibaca(client, budi, htmx):
         assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
         assert html.lstrip().startswith(f'<li id="notifikasi-{first.id}" class="notice">')
         assert 'id="tab-notifikasi"' in html and 'hx-swap-oob="true"' in html
-        assert 'Notifikasi<span class="hidden-label">, 1 belum dibaca</span>' in html and "1 belum dibaca" in html
+        assert 'Notifikasi <span class="hidden-label">(1 belum dibaca)</span>' in html and "1 belum dibaca" in html
     else:
         assert response.status_code == 303 and response.headers["Location"] == "/notifikasi"
 
