@@ -83,3 +83,54 @@ def test_the_push_button_shows_only_where_push_works(browser, live_server, claim
         assert page.locator(".notice .badge--baru").count() == 1
     finally:
         without_js.close()
+
+
+FAKE_PUSH_SERVICE = """
+(() => {
+  // The browser's push service, played in the page: Chromium here reaches no real one.
+  PushManager.prototype.subscribe = function (options) {
+    window.applicationServerKey = Array.from(new Uint8Array(options.applicationServerKey));
+    window.subscription = {
+      endpoint: "https://fcm.googleapis.com/fcm/send/e2e",
+      toJSON() { return { endpoint: this.endpoint, expirationTime: null, keys: %s }; },
+      unsubscribe() { window.subscription = null; return Promise.resolve(true); },
+    };
+    return Promise.resolve(window.subscription);
+  };
+  PushManager.prototype.getSubscription = function () {
+    return Promise.resolve(window.subscription || null);
+  };
+})();
+"""
+
+
+def test_push_js_subscribes_with_the_servers_key_and_matikan_unsubscribes(app, browser, live_server, claim):
+    import base64
+    import json
+
+    from tests.test_push import Browser, subscriptions
+
+    keys = Browser().subscription("")["keys"]
+    context = browser.new_context(viewport=PHONE, base_url=live_server, locale="id-ID")
+    context.grant_permissions(["notifications"])
+    context.add_init_script(FAKE_PUSH_SERVICE % json.dumps(keys))
+    page = context.new_page()
+    try:
+        sign_in(page)
+        page.goto("/notifikasi")
+        page.get_by_role("button", name="Aktifkan notifikasi di perangkat ini").click()
+        page.get_by_text("Notifikasi aktif di perangkat ini.").wait_for()
+        shot(page, "notifikasi-push-aktif")
+        [row] = subscriptions()
+        assert (row.endpoint, row.p256dh, row.auth) == (
+            "https://fcm.googleapis.com/fcm/send/e2e", keys["p256dh"], keys["auth"]
+        )
+        server_key = base64.urlsafe_b64decode(app.config["VAPID_PUBLIC_KEY"] + "=")
+        assert bytes(page.evaluate("() => window.applicationServerKey")) == server_key
+
+        page.get_by_role("button", name="Matikan notifikasi di perangkat ini").click()
+        page.get_by_text("Notifikasi di perangkat ini dimatikan.").wait_for()
+        assert subscriptions() == []
+        assert page.get_by_role("button", name="Aktifkan notifikasi di perangkat ini").is_visible()
+    finally:
+        context.close()

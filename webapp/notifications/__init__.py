@@ -3,6 +3,8 @@
 from flask import Blueprint, Flask, g
 from flask_login import current_user
 
+from webapp.models import Account
+
 bp = Blueprint("notifications", __name__)
 
 from webapp.notifications import delivery, push, routes, services  # noqa: E402,F401
@@ -22,8 +24,6 @@ def _unread_in_tab_bar() -> dict:
 def unread_notifications() -> int:
     """The tab bar's badge: one indexed COUNT per request, asked only by a page that shows
     the tab bar to a signed-in participant."""
-    from webapp.models import Account
-
     if "unread_notifications" not in g:
         user = current_user._get_current_object()
         g.unread_notifications = (
