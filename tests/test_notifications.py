@@ -17,7 +17,7 @@ from webapp.claims import services as claims
 from webapp.extensions import db
 from webapp.formatting import waktu
 from webapp.mail import wait_for_mail
-from webapp.models import Account, Claim, Notification, NotificationKind
+from webapp.models import Account, Claim, Membership, Notification, NotificationKind
 from webapp.notifications import messages, services
 from webapp.notifications.services import notify
 
@@ -129,7 +129,8 @@ def test_a_committed_notification_sends_one_mail_without_personal_data(app, runn
     assert mail["Subject"] == "Ada kabar baru di KPJku"
     body = mail.get_payload(decode=True).decode()
     assert "http://127.0.0.1:5000/notifikasi" in body
-    for personal in (budi.nik, "SITI AMINAH", "BUDI SANTOSO", "12.345.678", "Rp", claim.public_id):
+    kpj = db.session.scalar(select(Membership.kpj).where(Membership.account_id == budi.id))
+    for personal in (budi.nik, kpj, "SITI AMINAH", "BUDI SANTOSO", "12.345.678", "Rp", claim.public_id):
         assert personal not in body
 
 
