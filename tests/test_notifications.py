@@ -289,5 +289,5 @@ def test_the_inbox_without_push_keys_has_no_push_panel(app, client, budi, monkey
 def test_the_inbox_offers_push_hidden_until_the_script_shows_it(app, client, budi):
     login(client)
     page = client.get("/notifikasi").get_data(as_text=True)
-    assert re.search(r'<div id="push" class="panel push" hidden data-key="[A-Za-z0-9_-]{87}"', page)
+    assert re.search(r'<div id="push" class="panel push stack" hidden data-key="[A-Za-z0-9_-]{87}"', page)
     assert re.search(r'<script src="/static/js/push[^"]*\.js" defer>', page)
