@@ -356,3 +356,39 @@ def test_subscribing_needs_csrf_and_a_login(client, budi):
     AuthActions(client).login("budi@contoh.id")
     assert client.post("/notifikasi/push", json=data).status_code == 400
     assert subscriptions() == []
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "allowed"),
+    [
+        ("https://fcm.googleapis.com/fcm/send/x", True),
+        ("https://FCM.googleapis.com/fcm/send/x", True),
+        ("https://a.b.notify.windows.com/w", True),
+        ("https://notify.windows.com/w", False),
+        ("https://evilnotify.windows.com/w", False),
+        ("https://fcm.googleapis.com:notaport/x", False),
+        ("http://fcm.googleapis.com/x", False),
+        ("https://127.0.0.1:8443/x", False),
+        ("//fcm.googleapis.com/x", False),
+    ],
+)
+def test_the_allow_list_at_service_level(app, endpoint, allowed):
+    assert push.allowed_endpoint(endpoint) is allowed
+
+
+def test_http_is_allowed_only_where_the_setting_says_and_only_for_listed_hosts(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PUSH_SERVICE_HOSTS", ("127.0.0.1",))
+    assert not push.allowed_endpoint("http://127.0.0.1:9/x")
+    monkeypatch.setitem(app.config, "PUSH_ALLOW_HTTP", True)
+    assert push.allowed_endpoint("http://127.0.0.1:9/x")
+    assert not push.allowed_endpoint("http://localhost:9/x")
+
+
+def test_parse_keeps_the_keys_unpadded_and_refuses_padding_tricks(app):
+    data = GOOD.subscription("https://fcm.googleapis.com/fcm/send/abc")
+    data["keys"]["auth"] += "=="
+    parsed = push.parse(data)
+    assert parsed.auth == b64url(GOOD.auth) and parsed.p256dh == GOOD.p256dh
+    data["keys"]["auth"] = b64url(GOOD.auth) + "A"  # decodes, but not to 16 bytes
+    with pytest.raises(push.SubscriptionError, match="auth"):
+        push.parse(data)
