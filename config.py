@@ -206,6 +206,8 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     HSTS = True
+    # No default: a notification e-mail sent by a CLI command must not link to localhost.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL")
 
     # Without these the app would run on a public key or an empty SQLite file.
     REQUIRED_ENVIRONMENT = {

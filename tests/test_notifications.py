@@ -291,3 +291,14 @@ def test_the_inbox_offers_push_hidden_until_the_script_shows_it(app, client, bud
     page = client.get("/notifikasi").get_data(as_text=True)
     assert re.search(r'<div id="push" class="panel push stack" hidden data-key="[A-Za-z0-9_-]{87}"', page)
     assert re.search(r'<script src="/static/js/push[^"]*\.js" defer>', page)
+
+
+def test_without_public_url_a_cli_notification_stays_in_the_inbox_with_a_warning(
+    app, runner, budi, smtp, monkeypatch, caplog
+):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", None)
+    claim = claim_of(budi)
+    assert runner.invoke(args=["claims", "advance", str(claim.id)]).exit_code == 0
+    wait_for_mail()
+    assert smtp.messages == [] and unread(budi) == 1
+    assert "Notification not delivered: RuntimeError" in caplog.text

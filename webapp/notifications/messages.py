@@ -130,6 +130,8 @@ def site_url(endpoint: str, *, external: bool = False, **values: object) -> str:
     the address is PUBLIC_URL's."""
     if has_request_context():
         return url_for(endpoint, _external=external, **values)
+    if not current_app.config.get("PUBLIC_URL"):
+        raise RuntimeError("PUBLIC_URL is not set: no link can be made outside a request")
     base = urlsplit(current_app.config["PUBLIC_URL"])
     adapter = current_app.url_map.bind(
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
