@@ -87,11 +87,12 @@ def test_paid_and_rejected_claims_are_worded_from_their_codes(app, budi):
     assert rejected.title == "Klaim JHT ditolak" and "alasan" in rejected.text
 
 
-def test_a_rolled_back_change_leaves_no_entry_and_sends_no_mail(app, budi, smtp):
+@pytest.mark.parametrize("end", ["rollback", "close"])
+def test_a_rolled_back_change_leaves_no_entry_and_sends_no_mail(app, budi, smtp, end):
     notify(budi.id, NotificationKind.CLAIM_PAID, "abc")
     db.session.flush()
-    db.session.rollback()
-    db.session.commit()
+    getattr(db.session, end)()
+    claim_of(budi)  # a later transaction that commits
     wait_for_mail()
     assert inbox_of(budi) == [] and smtp.messages == []
 

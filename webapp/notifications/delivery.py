@@ -3,7 +3,8 @@ an e-mail to the account's address ("there is news, open KPJku", nothing persona
 Web Push to each of its browsers.
 
 The session's after_flush notes the notifications written, with their account's address and
-subscriptions (read in the same transaction); after_commit sends; a rollback forgets."""
+subscriptions (read in the same transaction); after_commit sends; the end of a transaction
+that did not commit forgets them."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def init_app(app: Flask) -> None:
     if not event.contains(Session, "after_flush", _noted):
         event.listen(Session, "after_flush", _noted)
         event.listen(Session, "after_commit", _committed)
-        event.listen(Session, "after_rollback", _rolled_back)
+        event.listen(Session, "after_transaction_end", _ended)
 
 
 def _noted(session: Session, flush_context) -> None:
@@ -63,8 +64,10 @@ def _noted(session: Session, flush_context) -> None:
     outgoing.notices += [(n.account_id, n.kind, n.subject, n.detail) for n in written]
 
 
-def _rolled_back(session: Session) -> None:
-    session.info.pop(_KEY, None)
+def _ended(session: Session, transaction) -> None:
+    """Whatever a transaction that did not commit (rolled back, closed) had noted goes."""
+    if transaction.parent is None:
+        session.info.pop(_KEY, None)
 
 
 def _committed(session: Session) -> None:
