@@ -76,6 +76,7 @@ def test_the_push_button_shows_only_where_push_works(browser, live_server, claim
         page.get_by_label("Email").fill("budi@contoh.id")
         page.get_by_label("Kata sandi", exact=True).fill(factories.PASSWORD)
         page.get_by_role("button", name="MASUK").click()
+        wait_for_path(page, "/")
         page.goto("/notifikasi")
         assert page.locator("#push").is_hidden()
         page.locator(".notice").first.get_by_role("button", name="Tandai dibaca").click()
