@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from importlib import import_module
 
 from flask import Flask
 from flask.logging import default_handler
@@ -55,6 +56,7 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     claims.init_app(app)
     registry.init_app(app)
     demo.init_app(app)
+    app.register_blueprint(import_module("webapp.requests").bp)  # Permintaan peserta
     return app
 
 
