@@ -291,3 +291,10 @@ def test_approval_page_offers_tambah_kpj_with_the_cards_segment(client, joko):
     page = client.get(f"/pengaturan/permintaan/{filed.public_id}").get_data(as_text=True)
     assert "KPJ ini sekarang bisa ditambahkan" in page
     assert f'href="/pengaturan/tambah-kpj?segmen={stray.segment}"' in page
+
+
+def test_a_visitor_posting_is_sent_to_sign_in_and_nothing_is_filed(client, joko):
+    for path in (PATH, "/pengaturan/perbaikan-data"):
+        response = client.post(path, data={"csrf_token": csrf_token(client, "/masuk"), "kpj": "12345678901"})
+        assert response.status_code == 302 and "/masuk" in response.headers["Location"]
+    assert requests_() == []

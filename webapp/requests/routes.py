@@ -8,6 +8,7 @@ Temukan KPJ lama gave it: its number never travels in a URL."""
 from __future__ import annotations
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from webapp import htmx
@@ -23,7 +24,8 @@ from webapp.toasts import toast
 
 
 def _account_key() -> str:
-    return f"account:{current_user.id}"
+    # The limit may be checked before login_required has turned a visitor away.
+    return f"account:{getattr(current_user, 'id', None) or get_remote_address()}"
 
 
 # Filing is cheap to try and costs an officer's time: a budget per account. Only filings
