@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from importlib import import_module
 
 from flask import Flask
 from flask.logging import default_handler
@@ -55,9 +56,8 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     claims.init_app(app)
     registry.init_app(app)
     demo.init_app(app)
-    from webapp import notifications
-
-    notifications.init_app(app)
+    app.register_blueprint(import_module("webapp.requests").bp)  # Permintaan peserta
+    import_module("webapp.notifications").init_app(app)  # Notifikasi
     return app
 
 

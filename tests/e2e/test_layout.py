@@ -22,6 +22,7 @@ from webapp.card.services import issue_token
 from webapp.claims import services as claims
 from webapp.extensions import db
 from webapp.kpj.services import add_kpj, parse_add_request
+from webapp.requests import services as requests
 from webapp.models import ClaimKind, NotificationKind, PasswordReset, PendingRegistration, utcnow
 from webapp.notifications.services import notify
 from webapp.tokens import new_token
@@ -73,7 +74,12 @@ def world(app) -> World:
     worked(unlinked, range(2005, 2008))
     rudi_account = factories.account(rudi, active, old, email="rudi@contoh.id")
     # Riwayat with a failed attempt (its steps) and a success.
-    add_kpj(rudi_account, parse_add_request("99999999999", "PU"))
+    not_found = add_kpj(rudi_account, parse_add_request("99999999999", "PU")).transaction
+    # A card whose biodata differs, its Perbaikan data page, and requests of both kinds.
+    misspelt = factories.membership(rudi, full_name="RUDI HARTANTO", status="NONAKTIF")
+    mismatch = add_kpj(rudi_account, parse_add_request(misspelt.kpj, "PU")).transaction
+    ownership = _file_ownership(rudi_account)
+    notify(rudi_account.id, NotificationKind.OWNERSHIP_APPROVED, ownership.public_id)  # Notifikasi
 
     ani = factories.person(full_name="ANI RAHAYU", gender="P")
     one = factories.membership(ani, status="NONAKTIF", registered_on=date(2014, 1, 6), ended_on=date(2018, 6, 30))
@@ -112,6 +118,9 @@ def world(app) -> World:
                 f"/kartu/{active.link_ref}/cetak", "/kartu-digital", "/kartu-digital/cetak",
                 "/pengaturan/gabung-saldo", "/klaim", "/klaim/sebagian",
                 "/pengaturan/keamanan", "/pengaturan/kata-sandi", "/notifikasi",
+                f"/pengaturan/perbaikan-data?transaksi={mismatch.id}",
+                "/pengaturan/kartu-milik-saya", f"/pengaturan/kartu-milik-saya?transaksi={not_found.id}",
+                "/pengaturan/permintaan", f"/pengaturan/permintaan/{ownership.public_id}",
             ],
             "ani@contoh.id": ["/", "/riwayat", "/klaim", f"/klaim/{claim.public_id}", "/notifikasi"],
         },
@@ -132,6 +141,15 @@ def _file_claim(account):
     claim = claims.submit(account, submission, today())
     assert not isinstance(claim, dict), claim
     return claim
+
+
+def _file_ownership(account):
+    form = {"kpj": "98765432109", "perusahaan": "PT Sinar Jaya", "tahun_mulai": "2003",
+            "tahun_selesai": "2006", "jenis_dokumen": "FOTO_KARTU"}
+    files = {"dokumen": FileStorage(io.BytesIO(png()), filename="kartu.png")}
+    parsed = requests.parse_ownership(form, files, today().year)
+    assert not isinstance(parsed, dict), parsed
+    return requests.file_ownership(account, parsed)
 
 
 def phone(browser, live_server, size: tuple[int, int]):

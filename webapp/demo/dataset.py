@@ -72,6 +72,7 @@ class CardSpec:
     gaps: tuple[tuple[date, date], ...] = ()  # inclusive periods without a contribution
     full_name: str | None = None
     mother_name: str | None = None
+    nik: str | None = None  # the NIK the registrant typed, when it is not the owner's
     note: str = ""
     # The loader sets ended_on to this many days before the day it runs (see the module
     # docstring); the file keeps ended_on as a plausible date of its own.
@@ -89,6 +90,10 @@ class CardSpec:
     @property
     def card_mother_name(self) -> str:
         return self.mother_name or self.owner.mother_name.title()
+
+    @property
+    def card_nik(self) -> str:
+        return self.nik or self.owner.nik
 
 
 @dataclass(frozen=True)
@@ -283,6 +288,12 @@ AGUS_OLD = CardSpec(
     date(2011, 5, 9), date(2018, 12, 31), WagePath(1_900_000, (8, 12)), KpjStatus.NONAKTIF,
     note="kartu orang lain bagi Budi",
 )
+AGUS_FACTORY = CardSpec(
+    "agus-pabrik", "10026615283", Segment.PU, AGUS, SINAR_PLASTINDO,
+    date(2010, 2, 1), date(2011, 3, 31), WagePath(1_100_000, (8, 12)), KpjStatus.NONAKTIF,
+    mother_name="Lilis Suriani",
+    note="nama ibu kandung salah ketik; permintaan Perbaikan data sedang diproses",
+)
 AGUS_ACTIVE = CardSpec(
     "agus-aktif", "19012276841", Segment.PU, AGUS, SENTOSA_PANGAN,
     date(2019, 1, 7), None, WagePath(4_000_000, (3, 6)),
@@ -313,6 +324,13 @@ YULIANA_LAST = CardSpec(
     date(2019, 7, 1), date(2023, 6, 30), WagePath(1_750_000, (6, 9)), KpjStatus.NONAKTIF,
     note="upah sekitar UMK Sleman; mengundurkan diri Juni 2023",
 )
+YULIANA_FIRST = CardSpec(
+    "yuliana-pertama", "17025540918", Segment.PU, YULIANA, SWALAYAN_MITRA,
+    date(2017, 2, 6), date(2019, 5, 31), WagePath(1_450_000, (6, 9)), KpjStatus.NONAKTIF,
+    nik="3404075904980020",
+    note="kontrak pertama; didaftarkan dengan NIK salah ketik (dua angka terakhir tertukar); "
+    "permintaan “Kartu ini milik saya” sedang diproses",
+)
 ANDI_CONTRACT = CardSpec(
     "andi-kontrak", "22051174936", Segment.PU, ANDI, DISTRIBUSI_CELEBES,
     date(2022, 5, 9), date(2026, 10, 31), WagePath(3_400_000, (5, 8)), KpjStatus.NONAKTIF,
@@ -332,10 +350,10 @@ SUPRIYADI_ACTIVE = CardSpec(
 CARDS = (
     BUDI_CLAIMED, BUDI_JAKON, BUDI_LOGISTIK, BUDI_ELEKTRONIK, BUDI_ACTIVE,
     SITI_MERGED, SITI_TEKSTIL, SITI_PMI, SITI_ACTIVE,
-    AGUS_OLD, AGUS_ACTIVE,
+    AGUS_FACTORY, AGUS_OLD, AGUS_ACTIVE,
     DEWI_OLD, DEWI_ACTIVE,
     RIZKY_OLD, RIZKY_LAST,
-    YULIANA_LAST, ANDI_CONTRACT, SUPRIYADI_DAM, SUPRIYADI_ACTIVE,
+    YULIANA_FIRST, YULIANA_LAST, ANDI_CONTRACT, SUPRIYADI_DAM, SUPRIYADI_ACTIVE,
 )
 
 # --- accounts (portal state the registry cannot carry) -------------------------------------

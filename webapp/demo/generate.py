@@ -143,7 +143,7 @@ def memberships_csv() -> str:
     ]
     rows: list[list[object]] = [
         [
-            c.kpj, c.segment.value, c.owner.nik, c.card_full_name, c.owner.birth_date.isoformat(),
+            c.kpj, c.segment.value, c.card_nik, c.card_full_name, c.owner.birth_date.isoformat(),
             c.card_mother_name, c.employer.npp if c.employer else "", c.registry_status.value,
             c.registered_on.isoformat(), c.ended_on.isoformat() if c.ended_on else "",
         ]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from webapp.claims.terms import REASON_LABELS
 from webapp.demo import dataset
 from webapp.demo.dataset import DEWI, DEWI_ACTIVE, Action, CardSpec, Case, PersonSpec
+from webapp.demo.requests import CORRECTION, OWNERSHIP
 from webapp.formatting import rupiah, tanggal
 
 if TYPE_CHECKING:
@@ -75,7 +76,24 @@ def logins_text() -> str:
         "Yang bisa dicoba:",
     ]
     lines += [f"  {case_line(case)}" for case in dataset.CASES]
+    lines += ["", "Permintaan yang menunggu petugas (dan yang bisa Anda ajukan sendiri):"]
+    lines += [f"  {line}" for line in request_lines()]
     return "\n".join(lines) + "\n"
+
+
+def request_lines() -> list[str]:
+    """The demo's pending requests, and where a visitor files their own."""
+    (agus, agus_card), (yuliana, yuliana_card) = CORRECTION, OWNERSHIP
+    siti, budi = dataset.SITI_TEKSTIL, dataset.AGUS_OLD
+    return [
+        f"{login_of(agus):<{LOGIN_WIDTH}} → Perbaikan data KPJ {agus_card.kpj} (nama ibu "
+        "kandung salah ketik) → sedang diproses",
+        f"{login_of(yuliana):<{LOGIN_WIDTH}} → Kartu ini milik saya, KPJ {yuliana_card.kpj} "
+        "(didaftarkan dengan NIK salah ketik) → sedang diproses",
+        f"{login_of(siti.owner):<{LOGIN_WIDTH}} → Tambah KPJ {siti.kpj} → Ajukan perbaikan data",
+        f"{login_of(dataset.BUDI):<{LOGIN_WIDTH}} → Tambah KPJ {budi.kpj} (tidak ditemukan) → "
+        "Kartu ini milik saya",
+    ]
 
 
 # --- README ---------------------------------------------------------------------------------

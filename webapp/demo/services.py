@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from webapp.balances.services import today
-from webapp.demo import dataset
+from webapp.demo import dataset, requests
 from webapp.demo.dataset import AccountSpec
 from webapp.demo.generate import DATA_DIR
 from webapp.extensions import db
@@ -47,6 +47,7 @@ def load_demo(
     if not imported.ok:
         return LoadResult(errors=[str(problem) for problem in imported.errors])
     apply_portal_state(day or today())
+    requests.file_pending()  # the officers' queues: one pending request of each kind
     return LoadResult(counts=dict(imported.counts))
 
 

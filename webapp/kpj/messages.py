@@ -7,14 +7,23 @@ from dataclasses import dataclass, field
 
 from webapp.formatting import mask_kpj
 from webapp.kpj.services import Outcome, decode_differences
-from webapp.models import SEGMENT_LABELS, KpjStatus, Segment, Transaction
+from webapp.models import SEGMENT_LABELS, KpjStatus, RequestKind, Segment, Transaction
 
 CORRECTION_STEPS = [
     "Pastikan data KTP Anda di Dukcapil sudah benar (perbarui di Dukcapil bila perlu).",
-    "Ajukan perbaikan data KPJ ke kantor cabang BPJS Ketenagakerjaan terdekat dengan "
-    "membawa KTP, Kartu Keluarga, dan kartu KPJ (atau surat keterangan kerja dari "
-    "perusahaan tempat kartu itu didaftarkan).",
-    "Setelah data KPJ diperbaiki, tambahkan lagi KPJ ini di halaman ini.",
+    "Ajukan perbaikan data secara online lewat \u201cAjukan perbaikan data\u201d: siapkan "
+    "foto atau PDF KTP dan Kartu Keluarga (dan surat ganti nama bila nama Anda pernah "
+    "diubah). Data kartu akan diperbaiki sesuai data kependudukan Anda.",
+    "Setelah petugas menyetujuinya, Anda mendapat notifikasi dan KPJ ini bisa ditambahkan.",
+]
+
+OWNERSHIP_STEPS = [
+    "Periksa lagi nomor KPJ pada kartu Anda.",
+    "Bila kartu itu memang milik Anda tetapi didaftarkan perusahaan dengan NIK lain, ajukan "
+    "\u201cKartu ini milik saya\u201d: isi nama perusahaan dan tahun bekerja, lalu unggah "
+    "foto kartu atau surat dari perusahaan.",
+    "Petugas akan memeriksa. Bila disetujui, kartu dicatat atas NIK Anda dan bisa "
+    "ditambahkan. Anda juga bisa datang ke kantor cabang BPJS Ketenagakerjaan.",
 ]
 
 CLOSED_REASONS = {
@@ -32,6 +41,7 @@ class Notice:
     text: str
     steps: list[str] = field(default_factory=list)
     segment_to_choose: Segment | None = None  # the next step, when it is another segment
+    request_to_file: RequestKind | None = None  # the next step, when it is a request
 
 
 def describe(transaction: Transaction) -> Notice:
@@ -56,9 +66,10 @@ def describe(transaction: Transaction) -> Notice:
                 "error",
                 "KPJ tidak ditemukan atas NIK Anda",
                 f"Periksa lagi nomor KPJ {number} pada kartu Anda. Jika kartu itu memang "
-                "milik Anda tetapi tercatat dengan NIK lain, data kepesertaannya perlu "
-                "diperbaiki:",
-                steps=CORRECTION_STEPS,
+                "milik Anda tetapi tercatat dengan NIK lain, Anda bisa memintanya dicatat "
+                "atas NIK Anda:",
+                steps=OWNERSHIP_STEPS,
+                request_to_file=RequestKind.OWNERSHIP,
             )
         case Outcome.WRONG_SEGMENT:
             card_segment = Segment(transaction.detail)
@@ -82,6 +93,7 @@ def describe(transaction: Transaction) -> Notice:
                 f"KPJ {number} belum bisa ditambahkan karena berbeda pada: "
                 f"{_differences_text(transaction.detail)}.",
                 steps=CORRECTION_STEPS,
+                request_to_file=RequestKind.CORRECTION,
             )
         case Outcome.BUSY:
             return Notice(

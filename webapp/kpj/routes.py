@@ -38,7 +38,8 @@ from webapp.kpj.services import (
     unlinked_cards,
     wrong_segment_kpj,
 )
-from webapp.models import Membership, Segment, Transaction
+from webapp.identity import membership_differences
+from webapp.models import Membership, RequestKind, Segment, Transaction
 from webapp.toasts import toast
 
 SEGMENT_HELP = {
@@ -119,10 +120,20 @@ def _number(value: str | None) -> int | None:
     return None
 
 
+REQUEST_LINKS = {
+    RequestKind.CORRECTION: ("Ajukan perbaikan data", "requests.perbaikan"),
+    RequestKind.OWNERSHIP: ("Kartu ini milik saya", "requests.milik_saya"),
+}
+
+
 @bp.app_template_global()
-def segment_link(transaction: Transaction, notice: Notice) -> tuple[str, str] | None:
-    """Where a wrong-segment attempt's next step is, in its toast and in Riwayat. The link
-    names the attempt, not its number: the page fills the KPJ in from it."""
+def next_step_link(transaction: Transaction, notice: Notice) -> tuple[str, str] | None:
+    """Where an attempt's next step is, in its toast and in Riwayat: the segment to choose,
+    or the request to file. The link names the attempt, not its number: the page fills
+    the KPJ in from it."""
+    if notice.request_to_file is not None:
+        label, endpoint = REQUEST_LINKS[notice.request_to_file]
+        return label, url_for(endpoint, transaksi=transaction.id)
     if notice.segment_to_choose is None:
         return None
     segment = notice.segment_to_choose.value
@@ -132,7 +143,7 @@ def segment_link(transaction: Transaction, notice: Notice) -> tuple[str, str] | 
 
 def _announce(result: AddResult) -> None:
     notice = describe(result.transaction)
-    link = segment_link(result.transaction, notice)
+    link = next_step_link(result.transaction, notice)
     toast(notice.level, notice.title, notice.text, steps=notice.steps, link=link)
 
 
@@ -255,4 +266,5 @@ def _found() -> dict:
         "found": unlinked_cards(current_user),
         "reference": card_reference,
         "closed_reasons": CLOSED_REASONS,
+        "differences": lambda card: membership_differences(card, current_user.person),
     }

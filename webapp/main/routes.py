@@ -17,6 +17,7 @@ from webapp.main import bp
 from webapp.claims import messages as claim_messages
 from webapp.merge import messages as merge_messages
 from webapp.models import Transaction, TxKind
+from webapp.requests import messages as request_messages
 
 HISTORY_PAGE_SIZE = 20
 # Each feature words its own transactions.
@@ -24,11 +25,15 @@ DESCRIBE = {
     TxKind.TAMBAH_KPJ: kpj_messages.describe,
     TxKind.GABUNG_SALDO: merge_messages.describe,
     TxKind.KLAIM_JHT: claim_messages.describe,
+    TxKind.PERBAIKAN_DATA: request_messages.describe,
+    TxKind.KARTU_MILIK_SAYA: request_messages.describe,
 }
 TX_LABELS = {
     TxKind.TAMBAH_KPJ: "Tambah KPJ",
     TxKind.GABUNG_SALDO: "Gabung saldo ke KPJ",
     TxKind.KLAIM_JHT: "Klaim JHT",
+    TxKind.PERBAIKAN_DATA: "Perbaikan data KPJ",
+    TxKind.KARTU_MILIK_SAYA: "Kartu ini milik saya, KPJ",
 }
 MAX_HISTORY_PAGE = 10_000
 INVALID_PAGE = (

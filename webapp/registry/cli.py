@@ -5,7 +5,10 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from webapp.registry.services import ImportResult, import_directory
+from webapp import audit
+from webapp.extensions import db
+from webapp.registry import corrections
+from webapp.registry.services import MEMBERSHIPS, ImportResult, import_directory
 
 registry_cli = AppGroup("registry", help="Data from the core membership system.")
 
@@ -35,6 +38,8 @@ def import_command(directory: Path) -> None:
             f"{name}: {read} rows read, {changes.inserted} inserted, "
             f"{changes.updated} updated, {changes.unchanged} unchanged"
         )
+    if result.kept_corrected:
+        click.echo(f"memberships: kept {result.kept_corrected} corrected cards")
 
 
 def _report_errors(result: ImportResult) -> None:
@@ -44,3 +49,20 @@ def _report_errors(result: ImportResult) -> None:
     if hidden > 0:
         click.echo(f"… and {hidden} more", err=True)
     click.echo(f"{len(result.errors)} error(s): nothing was imported.", err=True)
+
+
+corrections_cli = AppGroup("corrections", help="Biodata corrections approved in the portal.")
+registry_cli.add_command(corrections_cli)
+
+
+@corrections_cli.command("export")
+@click.argument("file", type=click.File("w", encoding="utf-8", lazy=False))
+def export_command(file) -> None:
+    """Write the approved corrections to FILE ('-': standard output) as memberships.csv:
+    the same header and columns, one row per corrected card in its current state, for the
+    core system to apply. Importing the file back changes nothing."""
+    count = corrections.export(file, list(MEMBERSHIPS.columns))
+    # Personal data left the portal: who and how much, never what.
+    audit.record("corrections.export", after={"cards": count})
+    db.session.commit()
+    click.echo(f"exported {count} corrected cards", err=file.name == "<stdout>")

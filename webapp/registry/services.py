@@ -34,6 +34,7 @@ from webapp.models import (
     Person,
     Segment,
 )
+from webapp.registry.corrections import keep_corrected
 from webapp.rules import PROGRAMMES, Programme
 
 # Rows per executemany / values per IN (...): well under every driver's parameter limit.
@@ -70,6 +71,8 @@ class ImportResult:
     counts: dict[str, int] = field(default_factory=dict)  # file name → data rows read
     changes: dict[str, FileChanges] = field(default_factory=dict)  # only after a write
     ignored: list[str] = field(default_factory=list)  # CSV files in DIR that are not ours
+    # memberships.csv rows that sent a corrected card's old biodata: kept corrected (§4).
+    kept_corrected: int = 0
 
     @property
     def ok(self) -> bool:
@@ -663,6 +666,8 @@ def import_directory(directory: Path) -> ImportResult:
             for spec in FILES:
                 if spec.name in parsed:
                     rows = [row for _, row in parsed[spec.name].rows]
+                    if spec is MEMBERSHIPS:
+                        result.kept_corrected = keep_corrected(rows, LOOKUP_BATCH)
                     result.changes[spec.name] = _write(spec, rows)
             db.session.commit()
         else:
