@@ -18,7 +18,7 @@ from webapp.extensions import db
 from webapp.formatting import waktu
 from webapp.mail import wait_for_mail
 from webapp.models import Account, Claim, Membership, Notification, NotificationKind
-from webapp.notifications import messages, services
+from webapp.notifications import inbox, messages, services
 from webapp.notifications.services import notify
 
 HTMX = {"HX-Request": "true"}
@@ -73,7 +73,7 @@ def test_a_claim_move_writes_an_inbox_entry_with_the_stage_and_a_link_to_the_cla
     [entry] = inbox_of(budi)
     assert (entry.kind, entry.subject, entry.detail) == ("CLAIM_STAGE", claim.public_id, "PENETAPAN")
     with app.test_request_context():
-        message = services.entry(entry).message
+        message = inbox.entry(entry).message
     assert message.title == "Klaim JHT: tahap Penetapan"
     assert message.url == f"/klaim/{claim.public_id}"
     assert unread(budi) == 1
@@ -161,10 +161,10 @@ def test_the_inbox_lists_newest_first_with_unread_marked_in_words(client, budi):
 
 
 def test_the_inbox_pages_like_riwayat(client, budi):
-    notices(budi, services.PAGE_SIZE + 1)
+    notices(budi, inbox.PAGE_SIZE + 1)
     login(client)
     first = client.get("/notifikasi").get_data(as_text=True)
-    assert first.count('<li id="notifikasi-') == services.PAGE_SIZE and "halaman=2" in first
+    assert first.count('<li id="notifikasi-') == inbox.PAGE_SIZE and "halaman=2" in first
     second = client.get("/notifikasi?halaman=2").get_data(as_text=True)
     assert second.count('<li id="notifikasi-') == 1
     assert client.get("/notifikasi?halaman=3").status_code == 404

@@ -4,13 +4,16 @@ from flask import Blueprint, Flask, g
 from flask_login import current_user
 
 from webapp.models import Account
+from webapp.notifications import services
 
 bp = Blueprint("notifications", __name__)
 
-from webapp.notifications import delivery, push, routes, services  # noqa: E402,F401
-
 
 def init_app(app: Flask) -> None:
+    # Imported here, not above: the features that notify() import this package, and the
+    # inbox's words (messages.py) import theirs.
+    from webapp.notifications import delivery, push, routes  # noqa: F401
+
     app.register_blueprint(bp)
     push.init_app(app)
     delivery.init_app(app)

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from webapp import htmx
 from webapp.errors import render_error
 from webapp.models import Account
-from webapp.notifications import bp, push, services
+from webapp.notifications import bp, inbox as listing, push, services
 
 MAX_PAGE = 10_000
 INVALID_PAGE = (
@@ -47,12 +47,10 @@ def inbox():
     page = _page(request.args.get("halaman"))
     if page is None:
         return render_error(400, *INVALID_PAGE)
-    listing = services.inbox(account_id, page)
-    if not listing.entries and page > 1:
+    shown = listing.inbox(account_id, page)
+    if not shown.entries and page > 1:
         return render_error(404, *PAGE_PAST_THE_END)
-    return render_template(
-        "notifikasi/inbox.html", listing=listing, push_key=push.public_key()
-    )
+    return render_template("notifikasi/inbox.html", listing=shown, push_key=push.public_key())
 
 
 def _notification_number() -> int:
@@ -74,7 +72,7 @@ def read():
         return redirect(_back_to_inbox(), 303)
     return htmx.vary(render_template(
         "notifikasi/_read.html",
-        entry=services.entry(notification),
+        entry=listing.entry(notification),
         unread=services.unread_count(account_id),
         page=_page(request.form.get("halaman")) or 1,
     ))
@@ -89,7 +87,7 @@ def read_all():
     if not htmx.is_htmx():
         return redirect(_back_to_inbox(), 303)
     return htmx.vary(render_template(
-        "notifikasi/_read_all.html", listing=services.inbox(account_id, page), unread=0
+        "notifikasi/_read_all.html", listing=listing.inbox(account_id, page), unread=0
     ))
 
 
@@ -100,7 +98,7 @@ def open_():
     notification = services.mark_read(account_id, _notification_number())
     if notification is None:
         abort(404)
-    return redirect(services.entry(notification).message.url, 303)
+    return redirect(listing.entry(notification).message.url, 303)
 
 
 def _back_to_inbox() -> str:

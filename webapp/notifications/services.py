@@ -1,26 +1,21 @@
 """Notifikasi (DESIGN §3.15). Every decision about a participant's request and every stage
 change of their claim calls notify() in the same database transaction as the change, so
 an inbox entry exists exactly when the change does. Once that transaction commits, the
-entry goes out by e-mail and Web Push (webapp/notifications/delivery.py).
+entry goes out by e-mail and Web Push (webapp/notifications/delivery.py). This module
+imports no feature: the features that notify import it.
 
     notify(account_id, kind, subject=None, detail=None)   add an inbox entry (caller commits)
     unread_count(account_id)                               one indexed COUNT
-    inbox(account_id, page)                                a page of entries, newest first
     mark_read(account_id, notification_id)                 → the entry, or None if not theirs
     mark_all_read(account_id)                              → how many were unread
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import func, select, update
 
 from webapp.extensions import db
 from webapp.models import Notification, NotificationKind, utcnow
-from webapp.notifications.messages import Message, describe
-
-PAGE_SIZE = 20
 
 
 def notify(
@@ -39,38 +34,6 @@ def unread_count(account_id: int) -> int:
         .select_from(Notification)
         .where(Notification.account_id == account_id, Notification.read_at.is_(None))
     ) or 0
-
-
-@dataclass(frozen=True)
-class Entry:
-    notification: Notification
-    message: Message
-
-    @property
-    def unread(self) -> bool:
-        return self.notification.read_at is None
-
-
-@dataclass(frozen=True)
-class InboxPage:
-    entries: list[Entry]
-    page: int
-    has_more: bool
-
-
-def inbox(account_id: int, page: int) -> InboxPage:
-    rows = db.session.scalars(
-        select(Notification)
-        .where(Notification.account_id == account_id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return InboxPage([entry(row) for row in rows[:PAGE_SIZE]], page, len(rows) > PAGE_SIZE)
-
-
-def entry(notification: Notification) -> Entry:
-    return Entry(notification, describe(notification.kind, notification.subject, notification.detail))
 
 
 def mark_read(account_id: int, notification_id: int) -> Notification | None:
