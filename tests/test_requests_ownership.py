@@ -189,6 +189,8 @@ def _normalised(html: str) -> str:
     html = re.sub(r"/pengaturan/permintaan/[A-Za-z0-9_-]{22}", "/pengaturan/permintaan/ID", html)
     html = re.sub(r"nonce-[A-Za-z0-9+/=_-]+|nonce=\"[^\"]*\"", "", html)
     html = re.sub(r"\d{1,2} \w+ \d{4} \d{2}\.\d{2} WIB", "WAKTU", html)
+    # The tab bar's unread count grows with each rejection the loop below makes.
+    html = re.sub(r'<a id="tab-notifikasi".*?</a>', "TAB", html, flags=re.S)
     return html
 
 
