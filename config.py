@@ -157,6 +157,9 @@ class DevelopmentConfig(Config):
     MAIL_BACKEND = "webapp.mail.DevOutboxEmailBackend"
     MAIL_OUTBOX_DIR = str(INSTANCE_DIR / "outbox")
     ASSETS_AUTO_RELOAD = True
+    # `flask officers code EMAIL` prints an officer's current TOTP code: the demo's officers
+    # need no authenticator app. Nowhere else.
+    OFFICER_CODE_HELPER = True
 
 
 class TestingConfig(Config):
