@@ -45,7 +45,7 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     mail.init_app(app)
     assets.init_app(app)  # with the compression of every answer
 
-    from webapp import auth, balances, card, claims, kpj, main, merge, registry, demo
+    from webapp import auth, backoffice, balances, card, claims, kpj, main, merge, officers, registry, demo
 
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
@@ -57,6 +57,8 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     registry.init_app(app)
     demo.init_app(app)
     app.register_blueprint(import_module("webapp.requests").bp)  # Permintaan peserta
+    officers.init_app(app)
+    backoffice.init_app(app)
     import_module("webapp.notifications").init_app(app)  # Notifikasi
     return app
 

@@ -39,7 +39,7 @@ PRECACHED_SUFFIXES = {".css", ".js", ".png", ".svg", ".woff2"}
 # Inlined: app.css into every page that extends base.html, card.css and statement.css into
 # the card pages (the first paint then waits for no second request); the CSP allows exactly
 # these contents by hash. The print pages and the offline page link them.
-INLINED_STYLES = ("css/app.css", "css/card.css", "css/statement.css")
+INLINED_STYLES = ("css/app.css", "css/card.css", "css/statement.css", "css/petugas.css")
 MIMETYPES = {".webmanifest": "application/manifest+json", ".js": "text/javascript"}
 
 

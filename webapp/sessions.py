@@ -4,11 +4,17 @@ and a copy of the cookie is worth nothing afterwards.
 
 A database table rather than Redis: sessions must be listed per account (Keamanan akun)
 and ended together, they must survive a Redis restart (Redis here keeps nothing on disk),
-and PostgreSQL is already shared by every app server."""
+and PostgreSQL is already shared by every app server.
+
+Officers' sessions (webapp/officers/sessions.py) work the same way on a table and a cookie
+key of their own, with shorter lifetimes: the Kind below is what differs, and the
+functions that take one serve both."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Request, request, session
 from sqlalchemy import delete, select
@@ -23,73 +29,105 @@ ABSOLUTE_LIFETIME = timedelta(hours=12)
 # Activity is written at most this often: a page view is not a database write.
 TOUCH_INTERVAL = timedelta(minutes=1)
 
-_KEY = "sid"
+
+@dataclass(frozen=True)
+class Kind:
+    """Whose sessions: the table, the column naming the owner, the key of the token in
+    Flask's session, and how long a session lives idle and at most."""
+
+    model: Any
+    owner: str
+    key: str
+    idle: timedelta
+    lifetime: timedelta
+
+    def owner_column(self):
+        return getattr(self.model, self.owner)
+
+
+PARTICIPANT = Kind(AuthSession, "account_id", "sid", IDLE_TIMEOUT, ABSOLUTE_LIFETIME)
 
 
 def start(account: Account) -> AuthSession:
     """Sign account in on this browser. Everything in the old cookie goes, the CSRF
     secret included, so nothing planted before sign-in survives it (session fixation)."""
+    return open_session(PARTICIPANT, account.id)
+
+
+def open_session(kind: Kind, owner_id: int):
+    """A new session row of `kind` for its owner, on a cleared Flask session that now holds
+    only its token (the caller commits)."""
     token, token_hash = new_token()
     now = utcnow()
-    record = AuthSession(
+    record = kind.model(
         token_hash=token_hash,
-        account_id=account.id,
         device=device_label(request.user_agent.string),
         created_at=now,
         last_seen_at=now,
+        **{kind.owner: owner_id},
     )
     db.session.add(record)
-    _purge_expired(account.id, now)
+    _purge_expired(kind, owner_id, now)
     session.clear()
     session.permanent = True
-    session[_KEY] = token
+    session[kind.key] = token
     return record
 
 
 def load(_request: Request) -> Account | None:
     """flask-login's request loader: the account of a live session, else None."""
-    token = session.get(_KEY)
-    if not isinstance(token, str):
+    found = live(PARTICIPANT, Account)
+    if found is None:
         return None
-    row = db.session.execute(
-        select(AuthSession, Account)
-        .join(Account, Account.id == AuthSession.account_id)
-        .where(AuthSession.token_hash == digest(token))
-    ).first()
-    if row is None:
-        session.pop(_KEY, None)
-        return None
-    record, account = row
-    now = utcnow()
-    if is_expired(record, now):
-        db.session.delete(record)
-        db.session.commit()
-        session.pop(_KEY, None)
-        return None
-    if now - record.last_seen_at >= TOUCH_INTERVAL:
-        record.last_seen_at = now
-        db.session.commit()
+    record, account = found
     account.current_session_id = record.id
     return account
 
 
-def is_expired(record: AuthSession, now: datetime) -> bool:
-    return now - record.last_seen_at > IDLE_TIMEOUT or now - record.created_at > ABSOLUTE_LIFETIME
+def live(kind: Kind, owner_model: Any) -> tuple[Any, Any] | None:
+    """This browser's session row of `kind` and its owner (a row of owner_model), while the
+    session lives; an expired one is deleted."""
+    token = session.get(kind.key)
+    if not isinstance(token, str):
+        return None
+    row = db.session.execute(
+        select(kind.model, owner_model)
+        .join(owner_model, owner_model.id == kind.owner_column())
+        .where(kind.model.token_hash == digest(token))
+    ).first()
+    if row is None:
+        session.pop(kind.key, None)
+        return None
+    record, owner = row
+    now = utcnow()
+    if is_expired(record, now, kind):
+        db.session.delete(record)
+        db.session.commit()
+        session.pop(kind.key, None)
+        return None
+    if now - record.last_seen_at >= TOUCH_INTERVAL:
+        record.last_seen_at = now
+        db.session.commit()
+    return record, owner
 
 
-def end_current() -> None:
+def is_expired(record, now: datetime, kind: Kind = PARTICIPANT) -> bool:
+    return now - record.last_seen_at > kind.idle or now - record.created_at > kind.lifetime
+
+
+def end_current(kind: Kind = PARTICIPANT) -> None:
     """Log this browser out: its row goes, and with it every copy of the cookie."""
-    token = session.get(_KEY)
+    token = session.get(kind.key)
     if isinstance(token, str):
-        db.session.execute(delete(AuthSession).where(AuthSession.token_hash == digest(token)))
+        db.session.execute(delete(kind.model).where(kind.model.token_hash == digest(token)))
     session.clear()
 
 
-def end_all(account_id: int, *, keep: int | None = None) -> int:
+def end_all(owner_id: int, *, keep: int | None = None, kind: Kind = PARTICIPANT) -> int:
     """End every session of an account (but `keep`); returns how many ended."""
-    statement = delete(AuthSession).where(AuthSession.account_id == account_id)
+    statement = delete(kind.model).where(kind.owner_column() == owner_id)
     if keep is not None:
-        statement = statement.where(AuthSession.id != keep)
+        statement = statement.where(kind.model.id != keep)
     return db.session.execute(statement).rowcount
 
 
@@ -116,12 +154,12 @@ def active(account_id: int) -> list[AuthSession]:
     return [row for row in rows if not is_expired(row, now)]
 
 
-def _purge_expired(account_id: int, now: datetime) -> None:
+def _purge_expired(kind: Kind, owner_id: int, now: datetime) -> None:
     db.session.execute(
-        delete(AuthSession).where(
-            AuthSession.account_id == account_id,
-            (AuthSession.last_seen_at < now - IDLE_TIMEOUT)
-            | (AuthSession.created_at < now - ABSOLUTE_LIFETIME),
+        delete(kind.model).where(
+            kind.owner_column() == owner_id,
+            (kind.model.last_seen_at < now - kind.idle)
+            | (kind.model.created_at < now - kind.lifetime),
         )
     )
 
@@ -133,4 +171,3 @@ def device_label(user_agent: str) -> str:
     system = parsed.os.family if parsed.os else None
     parts = [part for part in (browser, system) if part and part != "Other"]
     return " · ".join(parts)[:80] or "Perangkat tidak dikenal"
-

@@ -10,12 +10,15 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import pyotp
 import pytest
 from werkzeug.datastructures import FileStorage
 
 from tests import factories
 from tests.e2e.audit import audit
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import screenshot, sign_in, wait_for_path
+from tests.test_backoffice import correction_request
+from tests.test_officers import make_officer
 from tests.test_uploads import minimal_pdf, png
 from webapp.balances.services import today
 from webapp.card.services import issue_token
@@ -43,6 +46,9 @@ NOT_PAGES = {
     "card.salinan": "the offline card's JSON copy for kartu-offline.js, not a page",
     "auth.periksa_email": "shown only right after a registration POST; the suite's "
     "registration flow (tests/e2e/test_flow_*) audits it",
+    "backoffice.masuk_kode": "reached only after the officer's password: sign_in_officer "
+    "audits it on the way in (with the enrolment QR)",
+    "backoffice.dokumen": "a document download",
 }
 
 
@@ -57,6 +63,8 @@ class World:
     anonymous: list[str] = field(default_factory=list)
     # email → pages seen signed in as that account
     signed_in: dict[str, list[str]] = field(default_factory=dict)
+    # officer's email → back-office pages seen signed in as that officer
+    officers: dict[str, list[str]] = field(default_factory=dict)
 
 
 @pytest.fixture
@@ -102,9 +110,19 @@ def world(app) -> World:
         token_hash=reset_hash, account_id=ani_account.id, created_at=now, expires_at=now + timedelta(hours=1),
     ))
     db.session.commit()
+    # A correction request for the back office's pages (its requester signs in nowhere here).
+    rina = factories.person(full_name="RINA MARLINA", mother_name="SITI AMINAH")
+    request = correction_request(factories.account(rina), factories.membership(rina, mother_name="SITI AMINA"))
+    admin = make_officer("admin", email="admin@kpjku.id", enrolled=False)
 
     return World(
+        officers={admin.email: [
+            "/petugas/", "/petugas/cari", "/petugas/perbaikan-data", "/petugas/kartu-milik-saya",
+            f"/petugas/permintaan/{request.public_id}", "/petugas/klaim",
+            f"/petugas/klaim/{claim.public_id}", "/petugas/audit",
+        ]},
         anonymous=[
+            "/petugas/masuk",
             "/masuk", "/daftar", "/lupa-sandi", "/lupa-sandi/terkirim", "/offline",
             f"/v/{issue_token(active.link_ref)}", "/v/bukan-token",
             f"/daftar/aktifkan/{activation}", f"/atur-ulang-sandi/{reset}", "/tidak-ada",
@@ -125,6 +143,26 @@ def world(app) -> World:
             "ani@contoh.id": ["/", "/riwayat", "/klaim", f"/klaim/{claim.public_id}", "/notifikasi"],
         },
     )
+
+
+def sign_in_officer(page, email: str) -> list[str]:
+    """Through the officers' two real forms, auditing the code step (the enrolment QR) on
+    the way; the audit's complaints, if any."""
+    page.goto("/petugas/masuk")
+    page.get_by_label("Email petugas").fill(email)
+    page.get_by_label("Kata sandi", exact=True).fill(factories.PASSWORD)
+    page.get_by_role("button", name="LANJUT").click()
+    wait_for_path(page, "/petugas/masuk/kode")
+    failures = []
+    try:
+        audit(page)
+    except AssertionError as problem:
+        failures.append(f"{email} (kode): {problem}")
+    secret = page.locator(".secret").inner_text().strip()
+    page.get_by_label("Kode 6 angka").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="MASUK").click()
+    wait_for_path(page, "/petugas/")
+    return failures
 
 
 def _file_claim(account):
@@ -161,7 +199,9 @@ def phone(browser, live_server, size: tuple[int, int]):
 
 
 def test_every_page_is_listed_or_deliberately_left_out(app, world):
-    visited = world.anonymous + [path for paths in world.signed_in.values() for path in paths]
+    visited = world.anonymous + [
+        path for pages in (world.signed_in, world.officers) for paths in pages.values() for path in paths
+    ]
     adapter = app.url_map.bind("localhost")
     seen = set()
     for path in visited:
@@ -179,12 +219,15 @@ def test_every_page_is_listed_or_deliberately_left_out(app, world):
 @pytest.mark.parametrize("size", SIZES, ids=list(SIZES))
 def test_every_page_passes_the_audit(browser, live_server, world, size):
     failures = []
-    for email, paths in [(None, world.anonymous), *world.signed_in.items()]:
+    visits = [(None, world.anonymous), *world.signed_in.items(), *world.officers.items()]
+    for email, paths in visits:
         context = phone(browser, live_server, SIZES[size])
         page = context.new_page()
         page.set_default_timeout(10_000)
         try:
-            if email:
+            if email in world.officers:
+                failures += sign_in_officer(page, email)
+            elif email:
                 sign_in(page, email)
             for path in paths:
                 page.goto(path)

@@ -45,7 +45,7 @@ def sign_in(email: str, password: str, device: Device | None) -> Account | Refus
     account = find_account(email)
     key = email_key(email)
     nonce = device.nonce if account and device and device.account_id == account.id else None
-    reserved = _reserve(key, nonce)
+    reserved = reserve(key, nonce)
     if isinstance(reserved, Refused):
         return reserved
     # The hash is checked even without an account: a wrong address costs as much time.
@@ -87,7 +87,9 @@ def end_session(account: Account, session_id: int) -> bool:
     return ended
 
 
-def _reserve(key: str, nonce: str | None) -> LoginAttempt | Refused:
+def reserve(key: str, nonce: str | None) -> LoginAttempt | Refused:
+    """A place in the failure budget of `key` (committed), or Refused when it is spent.
+    The caller deletes the place when the attempt succeeds. Officers sign in on it too."""
     now = utcnow()
     if nonce is not None and _used(key, nonce, now)[0] >= KNOWN_BROWSER_FAILURES:
         nonce = None  # this browser spent its own budget: it is one of the unknown now

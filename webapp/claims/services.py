@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from webapp import audit, ledger, rules, uploads
+from webapp import audit, ledger, permissions, rules, uploads
 from webapp.claims.eligibility import eligibility, open_claim
 from webapp.claims.terms import (
     BANKS,
@@ -24,6 +24,7 @@ from webapp.claims.terms import (
     ONLINE_LIMIT,
     PARTIAL_SHARES,
     REASON_LABELS,
+    STAGE_LABELS,
     STAGE_ORDER,
     TAX_FREE,
     TAX_RATE_PERCENT,
@@ -244,21 +245,60 @@ def _transaction(account: Account, claim: Claim) -> Transaction:
 
 
 class StageError(Exception):
-    """A claim that cannot move (already finished, or unknown)."""
+    """A claim that cannot move (already finished, unknown, or not this officer's to move).
+    For an officer, str(error) is the Indonesian sentence the page shows."""
+
+
+class ReasonMissing(StageError):
+    """A rejection without a reason."""
+
+    def __init__(self) -> None:
+        super().__init__("Alasan penolakan wajib diisi.")
+
+
+def may_move(officer: Officer, claim: Claim) -> str | None:
+    """Why this officer may not move this claim, or None: the role must allow it, and
+    nobody moves their own claim (webapp/permissions.py, the one place for both rules)."""
+    if not permissions.allowed(officer, permissions.Permission.MOVE_CLAIMS):
+        return "Peran Anda tidak memproses klaim."
+    if permissions.about_themselves(officer, account_id=claim.account_id):
+        return "Ini klaim Anda sendiri: petugas lain yang memprosesnya."
+    return None
 
 
 def advance(
-    claim_id: int, as_of: date, reject: str | None = None, *, officer: Officer | None = None
+    claim_id: int,
+    as_of: date,
+    reject: str | None = None,
+    *,
+    officer: Officer | None = None,
+    expected: str | None = None,
 ) -> Claim:
     """Move a claim one stage, or reject it with a reason. At Selesai the ledger pays the
     cards out in the same transaction. The move is audited (by `officer`, or by the system
     for the CLI) and notified to the claimant in that transaction too. Commits. The
-    officers' claim queue and `flask claims advance` both call this."""
+    officers' claim queue and `flask claims advance` both call this.
+
+    `expected` is the stage the officer saw: when the claim has moved since (a double tap,
+    two officers at once), nothing moves. The claim row is locked while it is checked."""
     claim = db.session.scalar(select(Claim).where(Claim.id == claim_id).with_for_update())
     if claim is None:
         raise StageError(f"no claim {claim_id}")
+    if officer is not None:
+        refusal = may_move(officer, claim)
+        if refusal is not None:
+            db.session.rollback()
+            raise StageError(refusal)
+    if expected is not None and claim.stage != expected:
+        db.session.rollback()
+        raise StageError(
+            f"Klaim ini sudah berada di tahap {STAGE_LABELS[claim.stage_enum]}: tidak ada yang diubah."
+        )
     if not claim.stage_enum.is_open:
         raise StageError(f"claim {claim_id} is {claim.stage}: it cannot move")
+    if reject is not None and not reject.strip():
+        db.session.rollback()
+        raise ReasonMissing()
     before = claim.stage
     if reject:
         _finish(claim, ClaimStage.DITOLAK, reject.strip()[:300], TxStatus.GAGAL)
@@ -276,7 +316,7 @@ def advance(
     audit.record(
         "claim.reject" if reject else "claim.advance",
         officer=officer,
-        member_nik=_claimant_nik(claim),
+        member_nik=claimant_nik(claim),
         target=f"claim:{claim.public_id}",
         before={"stage": before},
         after={"stage": claim.stage, **({"reason": claim.rejection_reason} if reject else {})},
@@ -285,7 +325,7 @@ def advance(
     return claim
 
 
-def _claimant_nik(claim: Claim) -> str:
+def claimant_nik(claim: Claim) -> str:
     return db.session.scalar(select(Account.nik).where(Account.id == claim.account_id)) or ""
 
 

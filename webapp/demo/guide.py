@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from webapp.claims.terms import REASON_LABELS
 from webapp.demo import dataset
+from webapp.demo.officers import logins_lines as officer_logins
 from webapp.demo.dataset import DEWI, DEWI_ACTIVE, Action, CardSpec, Case, PersonSpec
 from webapp.demo.requests import CORRECTION, OWNERSHIP
 from webapp.formatting import rupiah, tanggal
@@ -78,6 +79,7 @@ def logins_text() -> str:
     lines += [f"  {case_line(case)}" for case in dataset.CASES]
     lines += ["", "Permintaan yang menunggu petugas (dan yang bisa Anda ajukan sendiri):"]
     lines += [f"  {line}" for line in request_lines()]
+    lines += ["", *officer_logins()]
     return "\n".join(lines) + "\n"
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from webapp.balances.services import today
-from webapp.demo import dataset, requests
+from webapp.demo import dataset, officers, requests
 from webapp.demo.dataset import AccountSpec
 from webapp.demo.generate import DATA_DIR
 from webapp.extensions import db
@@ -55,6 +55,7 @@ def apply_portal_state(day: date) -> None:
     close_cards()
     end_cards_before(day)
     missing = [spec for spec in dataset.ACCOUNTS if _account(spec) is None]
+    password_hash = None
     if missing:
         # Every demo account has the same published password: one slow hash is enough.
         password_hash = generate_password_hash(dataset.PASSWORD)
@@ -62,6 +63,8 @@ def apply_portal_state(day: date) -> None:
         db.session.flush()
     for spec in dataset.ACCOUNTS:
         link_cards(spec)
+    officers.add_officers(password_hash)
+    officers.add_claims(day)
     db.session.commit()
 
 
