@@ -36,6 +36,10 @@ COMPRESSIBLE = {
 ENCODINGS = ("br", "gzip")
 # What the service worker stores on install: everything a page or the offline page loads.
 PRECACHED_SUFFIXES = {".css", ".js", ".png", ".svg", ".woff2"}
+# Never needed offline: the back office's stylesheet (no participant's phone uses it, and
+# officers' pages are never served offline) and the push switch (subscribing needs the
+# network anyway); each is fetched, then cached by the browser, where its page is opened.
+NOT_PRECACHED = {"css/petugas.css", "js/push.js"}
 # Inlined: app.css into every page that extends base.html, card.css and statement.css into
 # the card pages (the first paint then waits for no second request); the CSP allows exactly
 # these contents by hash. The print pages and the offline page link them.
@@ -107,7 +111,11 @@ class Assets:
         return None
 
     def precached(self) -> list[str]:
-        return [name for name in self._by_name if Path(name).suffix in PRECACHED_SUFFIXES]
+        return [
+            name
+            for name in self._by_name
+            if Path(name).suffix in PRECACHED_SUFFIXES and name not in NOT_PRECACHED
+        ]
 
     def text(self, name: str) -> str:
         return self.body(self._by_name[name], None).decode()
