@@ -131,8 +131,9 @@ def audited(action: str) -> list[AuditEntry]:
 
 
 def rows(html: str) -> str:
-    """The audit log's table body: the filters' options list every action too."""
-    return html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in html else ""
+    """The audit log's entries: the filters' options list every action too."""
+    start = '<ol class="entry-list">'
+    return html.split(start, 1)[1].split("</ol>", 1)[0] if start in html else ""
 
 
 # --- dashboard ------------------------------------------------------------------------------
