@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, current_app, request
+from flask.json.provider import DefaultJSONProvider
 
 from webapp.errors import render_error
 
@@ -39,6 +40,41 @@ TOO_LONG = (
 def init_app(app: Flask) -> None:
     # Registered before the other extensions so that it runs first.
     app.before_request(refuse_hostile_input)
+    app.json = GuardedJSON(app)
+
+
+# JSON bodies (Web Push subscriptions) are a few levels deep.
+MAX_JSON_DEPTH = 20
+
+
+class GuardedJSON(DefaultJSONProvider):
+    """A JSON body gets the same floor as a form: a document nested past MAX_JSON_DEPTH
+    (deep enough, `[[[…]]]` makes the parser raise RecursionError, a 500) or a string
+    with a character _FORBIDDEN (PostgreSQL refuses NUL) is not JSON to the app: a
+    ValueError, which request.get_json() turns into its 400 (or None when silent)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            data = super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+        _check_json(data)
+        return data
+
+
+def _check_json(data: object) -> None:
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError("JSON nested too deeply")
+        if isinstance(value, str):
+            if _FORBIDDEN.search(value):
+                raise ValueError("a forbidden character in JSON")
+        elif isinstance(value, dict):
+            stack.extend((item, depth + 1) for pair in value.items() for item in pair)
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
 
 
 def refuse_hostile_input():

@@ -62,7 +62,8 @@ def _filters(form) -> tuple[auditlog.Filters, dict[str, str]]:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
+    """ASCII digits only: '²' and '①' are digits to str.isdigit() but not to int()."""
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 @bp.get("/dokumen/<public_id>")

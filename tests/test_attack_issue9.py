@@ -1,0 +1,102 @@
+"""Issue 9's new surfaces attacked: odd digits in the back office's numbers, hostile JSON at
+the push endpoints, replayed and half-signed-in cookies, and other accounts' objects."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from tests.conftest import AuthActions, csrf_token
+from tests.test_backoffice import build_world, officer_client, post
+from tests.test_officers import enter_password, make_officer
+from tests import factories
+
+
+@pytest.fixture
+def budi(app):
+    person = factories.person(full_name="BUDI SANTOSO", mother_name="SITI AMINAH")
+    return factories.account(person, factories.membership(person), email="budi@contoh.id")
+
+
+# --- numbers that are digits to Python but not to int() ------------------------------------
+
+
+@pytest.mark.parametrize("field", ["halaman", "petugas"])
+@pytest.mark.parametrize("typed", ["²", "¹²", "①", "٣", "１２"])
+def test_the_audit_logs_numbers_take_ascii_digits_only(app: Flask, field, typed):
+    build_world()
+    client, _ = officer_client(app, "admin")
+    response = post(client, "/petugas/audit", **{field: typed})
+    assert response.status_code == 200
+
+
+# --- push JSON ----------------------------------------------------------------------------
+
+
+def _push_post(client, body: bytes, path="/notifikasi/push"):
+    token = csrf_token(client, "/notifikasi")
+    return client.post(path, data=body, content_type="application/json", headers={"X-CSRFToken": token})
+
+
+NUL_ENDPOINT = b'{"endpoint": "https://fcm.googleapis.com/fcm/send/a\\u0000b", "keys": {"p256dh": "%s", "auth": "%s"}}'
+
+HOSTILE_JSON = {
+    "deep array": b"[" * 20_000 + b"]" * 20_000,
+    "deep object": b'{"endpoint":' * 5_000 + b"1" + b"}" * 5_000,
+    "fairly deep": b'{"endpoint": "x", "keys": ' + b"[" * 50 + b"]" * 50 + b"}",
+    "not json": b"not json",
+    "a string": b'"just a string"',
+    "wrong types": b'{"endpoint": ["x"], "keys": 5}',
+    "not utf-8": b"\xff\xfe",
+    "NUL in a key": b'{"endpoint\\u0000": "x"}',
+    "NUL in the endpoint": NUL_ENDPOINT,
+    "lone surrogate": b'{"endpoint": "https://fcm.googleapis.com/\\ud800"}',
+}
+
+
+@pytest.mark.parametrize("path", ["/notifikasi/push", "/notifikasi/push/hapus"])
+@pytest.mark.parametrize("body", list(HOSTILE_JSON.values()), ids=list(HOSTILE_JSON))
+def test_hostile_push_json_is_a_json_400_and_stores_nothing(app, client, budi, path, body):
+    from tests.test_push import Browser, subscriptions
+
+    if body is NUL_ENDPOINT:
+        keys = Browser().subscription("https://fcm.googleapis.com/x")["keys"]
+        body = body % (keys["p256dh"].encode(), keys["auth"].encode())
+    AuthActions(client).login("budi@contoh.id")
+    response = _push_post(client, body, path)
+    assert response.status_code == 400
+    assert response.is_json and response.json["error"]
+    assert subscriptions() == []
+
+
+def test_json_with_a_nul_is_refused_at_the_door(app):
+    from webapp.input_guard import MAX_JSON_DEPTH
+
+    with app.app_context():
+        with pytest.raises(ValueError):
+            app.json.loads('{"a": "\\u0000"}')
+        with pytest.raises(ValueError):
+            app.json.loads("[" * (MAX_JSON_DEPTH + 2) + "]" * (MAX_JSON_DEPTH + 2))
+        with pytest.raises(ValueError):
+            app.json.loads("[" * 100_000 + "]" * 100_000)
+        assert app.json.loads('{"a": ["b", {"c": "Rp 1.000 — ✓"}]}') == {"a": ["b", {"c": "Rp 1.000 — ✓"}]}
+
+
+def test_a_push_body_over_the_form_limit_is_refused(app, client, budi):
+    AuthActions(client).login("budi@contoh.id")
+    response = _push_post(client, b'{"endpoint": "' + b"a" * 70_000 + b'"}')
+    assert response.status_code == 413
+
+
+# --- half-signed-in cookie ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/petugas/", "/petugas/cari", "/petugas/audit", "/petugas/klaim",
+                                  "/petugas/perbaikan-data", "/petugas/kartu-milik-saya"])
+def test_a_password_only_cookie_opens_nothing(app, client, path):
+    officer = make_officer("admin")
+    assert enter_password(client, officer.email).status_code == 303
+    assert client.get(path).status_code == 302
+    token = csrf_token(client, "/petugas/masuk")
+    response = client.post(path, data={"csrf_token": token, "nomor": "12345678901"})
+    assert response.status_code in (303, 405)
