@@ -9,7 +9,11 @@ from flask import Flask
 from tests.conftest import AuthActions, csrf_token
 from tests.test_backoffice import build_world, officer_client, post
 from tests.test_officers import enter_password, make_officer
+from sqlalchemy import select
+
 from tests import factories
+from webapp.extensions import db
+from webapp.models import AuditEntry
 
 
 @pytest.fixture
@@ -100,3 +104,40 @@ def test_a_password_only_cookie_opens_nothing(app, client, path):
     token = csrf_token(client, "/petugas/masuk")
     response = client.post(path, data={"csrf_token": token, "nomor": "12345678901"})
     assert response.status_code in (303, 405)
+
+
+# --- a claim's rejection reason follows the request's rule ------------------------------------
+
+
+@pytest.mark.parametrize("reason, complaint", [
+    ("x" * 301, "paling panjang 300 karakter; yang Anda tulis 301"),
+    ("Rekening salah.\nHubungi kantor cabang.", "tidak diizinkan (misalnya baris baru)"),
+    ("Rekening\tsalah.", "tidak diizinkan"),
+    ("   ", "Tulis alasan penolakan"),
+])
+def test_a_claims_rejection_reason_is_refused_not_cut_and_nothing_moves(app, reason, complaint):
+    from webapp.balances.services import today
+    from webapp.claims import services as claims_services
+
+    world = build_world()
+    client, officer = officer_client(app, "claims")
+    with pytest.raises(claims_services.ReasonMissing, match=complaint.split(" (")[0]):
+        claims_services.advance(world.claim.id, today(), reject=reason, officer=officer, expected="AGENDA")
+    response = post(client, f"/petugas/klaim/{world.claim.public_id}", tahap="AGENDA", aksi="tolak", alasan=reason)
+    assert response.status_code == 422
+    assert complaint in response.get_data(as_text=True)
+    db.session.refresh(world.claim)
+    assert (world.claim.stage, world.claim.rejection_reason) == ("AGENDA", None)
+    assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "claim.reject")).all() == []
+
+
+def test_a_reason_of_exactly_300_characters_is_kept_whole(app):
+    from webapp.balances.services import today
+    from webapp.claims import services as claims_services
+
+    world = build_world()
+    officer = make_officer("claims")
+    reason = "Rekening bukan atas nama peserta. " * 8 + "x" * 28
+    assert len(reason) == 300
+    claim = claims_services.advance(world.claim.id, today(), reject=reason, officer=officer, expected="AGENDA")
+    assert claim.rejection_reason == reason

@@ -340,7 +340,7 @@ def test_rejecting_a_claim_needs_a_reason(app):
     client, _ = officer_client(app, "claims")
     path = f"/petugas/klaim/{world.claim.public_id}"
     response = post(client, path, tahap="AGENDA", aksi="tolak", alasan="")
-    assert response.status_code == 422 and "Alasan penolakan wajib diisi." in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Tulis alasan penolakan" in response.get_data(as_text=True)
     db.session.refresh(world.claim)
     assert world.claim.stage == "AGENDA"
     assert post(client, path, tahap="AGENDA", aksi="tolak", alasan="Rekening bukan atas nama peserta.").status_code == 303

@@ -34,6 +34,7 @@ from webapp.claims.terms import (
 )
 from webapp.extensions import db
 from webapp.formatting import rupiah
+from webapp.forms import reason_error
 from webapp.identity import normalise_name
 from webapp.notifications.services import notify
 from webapp.models import (
@@ -250,10 +251,8 @@ class StageError(Exception):
 
 
 class ReasonMissing(StageError):
-    """A rejection without a reason."""
-
-    def __init__(self) -> None:
-        super().__init__("Alasan penolakan wajib diisi.")
+    """A rejection whose reason is missing or not one the claimant can be shown (too long,
+    a line break): webapp/forms.py's reason_error, the rule a request's rejection follows."""
 
 
 def may_move(officer: Officer, claim: Claim) -> str | None:
@@ -296,12 +295,13 @@ def advance(
         )
     if not claim.stage_enum.is_open:
         raise StageError(f"claim {claim_id} is {claim.stage}: it cannot move")
-    if reject is not None and not reject.strip():
+    problem = reason_error(reject) if reject is not None else None
+    if problem:
         db.session.rollback()
-        raise ReasonMissing()
+        raise ReasonMissing(problem)
     before = claim.stage
     if reject:
-        _finish(claim, ClaimStage.DITOLAK, reject.strip()[:300], TxStatus.GAGAL)
+        _finish(claim, ClaimStage.DITOLAK, reject.strip(), TxStatus.GAGAL)
         notify(claim.account_id, NotificationKind.CLAIM_REJECTED, claim.public_id)
     else:
         following = STAGE_ORDER[STAGE_ORDER.index(claim.stage_enum) + 1]

@@ -8,7 +8,6 @@ the inbox entry, the audit entry) is written in one database transaction."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from webapp import audit
 from webapp.extensions import db
 from webapp.formatting import tanggal
+from webapp.forms import reason_error
 from webapp.identity import normalise_name
 from webapp.models import (
     Account,
@@ -37,11 +37,6 @@ from webapp.models import (
 )
 from webapp.notifications.services import notify
 from webapp.permissions import Permission, about_themselves, allowed
-
-REASON_MAX = 300
-# Any control character, line breaks included: the reason is one sentence or two, shown
-# to the participant as it is.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 NOT_ALLOWED = "Peran Anda tidak berwenang memutuskan permintaan peserta."
 ABOUT_THEMSELVES = (
@@ -207,19 +202,10 @@ def reject(public_id: str, officer: Officer, reason: str) -> MemberRequest:
 
 def check_reason(reason: str | None) -> str:
     """The rejection reason, trimmed, or DecisionError saying what is wrong with it."""
-    text = (reason or "").strip()
-    if not text:
-        raise DecisionError("Tulis alasan penolakan: peserta akan membacanya.")
-    if len(text) > REASON_MAX:
-        raise DecisionError(
-            f"Alasan penolakan paling panjang {REASON_MAX} karakter; yang Anda tulis {len(text)}."
-        )
-    if _CONTROL.search(text):
-        raise DecisionError(
-            "Alasan penolakan berisi karakter yang tidak diizinkan (misalnya baris baru). "
-            "Tulis dalam satu paragraf."
-        )
-    return text
+    problem = reason_error(reason)
+    if problem:
+        raise DecisionError(problem)
+    return (reason or "").strip()
 
 
 def document(public_id: str, officer: Officer) -> RequestDocument | None:
