@@ -141,3 +141,41 @@ def test_a_reason_of_exactly_300_characters_is_kept_whole(app):
     assert len(reason) == 300
     claim = claims_services.advance(world.claim.id, today(), reject=reason, officer=officer, expected="AGENDA")
     assert claim.rejection_reason == reason
+
+
+# --- "tandai semua dibaca" racing a new notification ------------------------------------------
+
+
+def _hidden(html: str, name: str) -> str:
+    import re
+
+    match = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert match, name
+    return match.group(1)
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_marking_all_read_leaves_what_arrived_after_the_page_unread(app, client, budi, htmx):
+    from tests.test_notifications import HTMX, notices, unread
+
+    notices(budi, 2)
+    AuthActions(client).login("budi@contoh.id")
+    html = client.get("/notifikasi").get_data(as_text=True)
+    form = {"csrf_token": _hidden(html, "csrf_token"), "halaman": "1", "sampai": _hidden(html, "sampai")}
+    notices(budi, 1)  # a claim rejected while the participant reads the page
+    response = client.post("/notifikasi/baca-semua", data=form, headers=HTMX if htmx else {})
+    assert unread(budi) == 1
+    shown = response.get_data(as_text=True) if htmx else client.get("/notifikasi").get_data(as_text=True)
+    assert "1 belum dibaca" in shown
+
+
+def test_mark_all_read_up_to_at_service_level(app, budi):
+    from tests.test_notifications import notices, unread
+    from webapp.notifications import services
+
+    first, second = notices(budi, 2)
+    assert services.newest_id(budi.id) == second.id
+    assert services.mark_all_read(budi.id, up_to=first.id) == 1
+    assert unread(budi) == 1
+    assert services.mark_all_read(budi.id) == 1
+    assert unread(budi) == 0

@@ -50,15 +50,28 @@ def inbox():
     shown = listing.inbox(account_id, page)
     if not shown.entries and page > 1:
         return render_error(404, *PAGE_PAST_THE_END)
-    return render_template("notifikasi/inbox.html", listing=shown, push_key=push.public_key())
+    return render_template(
+        "notifikasi/inbox.html", listing=shown, push_key=push.public_key(), newest=services.newest_id(account_id)
+    )
+
+
+def _form_number(name: str) -> int | None:
+    text = request.form.get(name, "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def _notification_number() -> int:
     """The entry the form names, by its number in the form body (never in the URL)."""
-    text = request.form.get("notifikasi", "")
-    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+    number = _form_number("notifikasi")
+    if number is None:
         abort(404)
-    return int(text)
+    return number
+
+
+def _seen_up_to() -> int | None:
+    """The newest entry the page showing "tandai semua dibaca" knew of (its `sampai`);
+    without it (a form from before this field), every entry."""
+    return _form_number("sampai")
 
 
 @bp.post("/notifikasi/baca")
@@ -75,6 +88,7 @@ def read():
         entry=listing.entry(notification),
         unread=services.unread_count(account_id),
         page=_page(request.form.get("halaman")) or 1,
+        newest=services.newest_id(account_id),
     ))
 
 
@@ -82,12 +96,15 @@ def read():
 @login_required
 def read_all():
     account_id = _account_id()
-    services.mark_all_read(account_id)
+    services.mark_all_read(account_id, _seen_up_to())
     page = _page(request.form.get("halaman")) or 1
     if not htmx.is_htmx():
         return redirect(_back_to_inbox(), 303)
     return htmx.vary(render_template(
-        "notifikasi/_read_all.html", listing=listing.inbox(account_id, page), unread=0
+        "notifikasi/_read_all.html",
+        listing=listing.inbox(account_id, page),
+        unread=services.unread_count(account_id),
+        newest=services.newest_id(account_id),
     ))
 
 

@@ -7,7 +7,8 @@ imports no feature: the features that notify import it.
     notify(account_id, kind, subject=None, detail=None)   add an inbox entry (caller commits)
     unread_count(account_id)                               one indexed COUNT
     mark_read(account_id, notification_id)                 → the entry, or None if not theirs
-    mark_all_read(account_id)                              → how many were unread
+    newest_id(account_id)                                  the newest entry's id (0: none)
+    mark_all_read(account_id, up_to=None)                  → how many were unread
 """
 
 from __future__ import annotations
@@ -57,11 +58,22 @@ def mark_read(account_id: int, notification_id: int) -> Notification | None:
     )
 
 
-def mark_all_read(account_id: int) -> int:
-    """Mark every unread entry of this account read. Commits; returns how many changed."""
+def newest_id(account_id: int) -> int:
+    """The id of the account's newest entry, 0 without any: what a page showing the inbox
+    hands back with "tandai semua dibaca"."""
+    return db.session.scalar(
+        select(func.max(Notification.id)).where(Notification.account_id == account_id)
+    ) or 0
+
+
+def mark_all_read(account_id: int, up_to: int | None = None) -> int:
+    """Mark every unread entry of this account read, only those up to id `up_to` when
+    given: an entry that arrived after the page was shown (a claim rejected meanwhile)
+    stays unread until the participant has seen it. Commits; returns how many changed."""
+    seen = Notification.id <= up_to if up_to is not None else True
     changed = db.session.execute(
         update(Notification)
-        .where(Notification.account_id == account_id, Notification.read_at.is_(None))
+        .where(Notification.account_id == account_id, Notification.read_at.is_(None), seen)
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
