@@ -179,3 +179,45 @@ def test_mark_all_read_up_to_at_service_level(app, budi):
     assert unread(budi) == 1
     assert services.mark_all_read(budi.id) == 1
     assert unread(budi) == 0
+
+
+# --- the officers' sign-in ------------------------------------------------------------------
+
+
+def test_guessing_the_code_spends_the_officers_budget_even_with_the_right_password(app):
+    """Whoever has the password gets ten guesses of the six digits an hour, from however
+    many browsers; then even the right code waits."""
+    from tests.test_officers import code_of, enter_code
+
+    officer = make_officer("admin")
+    for attempt in range(10):
+        guesser = app.test_client()
+        assert enter_password(guesser, officer.email).status_code == 303
+        wrong = f"{(int(code_of(officer)) + 1 + attempt) % 1_000_000:06d}"
+        assert enter_code(guesser, wrong).status_code == 422
+    browser = app.test_client()
+    assert enter_password(browser, officer.email).status_code == 429
+    assert browser.get("/petugas/").status_code == 302
+
+
+def _answer(app, email: str, password: str) -> tuple[int, set[str], str]:
+    """Status, header names and page, with the CSRF token and the address typed taken out."""
+    import re
+
+    response = enter_password(app.test_client(), email, password)
+    body = re.sub(r'value="[^"]*"', "", response.get_data(as_text=True)).replace(email, "EMAIL")
+    return response.status_code, set(response.headers.keys()), body
+
+
+@pytest.mark.parametrize("case", ["wrong password", "deactivated"])
+def test_the_officers_sign_in_answers_alike_whoever_is_behind_the_address(app, case):
+    from tests.test_officers import PASSWORD
+    from webapp.officers import services
+
+    officer = make_officer("reviewer", email="rudi@kpjku.id")
+    if case == "deactivated":
+        services.deactivate(officer.email)
+    password = "Salah-Sandi-99" if case == "wrong password" else PASSWORD
+    unknown = _answer(app, "siapa@kpjku.id", "Salah-Sandi-99")
+    assert unknown[0] == 422 and "Email atau kata sandi salah." in unknown[2]
+    assert _answer(app, officer.email, password) == unknown
