@@ -221,3 +221,41 @@ def test_the_officers_sign_in_answers_alike_whoever_is_behind_the_address(app, c
     unknown = _answer(app, "siapa@kpjku.id", "Salah-Sandi-99")
     assert unknown[0] == 422 and "Email atau kata sandi salah." in unknown[2]
     assert _answer(app, officer.email, password) == unknown
+
+
+# --- invisible characters in what an officer reads ------------------------------------------
+
+
+@pytest.mark.parametrize("employer", ["\u200b", "\u200b\u200b\u200b", "PT \u202eayaJ ranis", "PT Sinar\ufeff Jaya"])
+def test_an_employer_name_with_invisible_characters_is_refused_naming_the_field(app, employer):
+    import io
+
+    from werkzeug.datastructures import FileStorage, MultiDict
+
+    from tests.test_requests_ownership import fields
+    from tests.test_uploads import png
+    from webapp.balances.services import today
+    from webapp.requests import services
+
+    files = {"dokumen": FileStorage(io.BytesIO(png()), "x")}
+    errors = services.parse_ownership(MultiDict(fields("12345678901", perusahaan=employer)), files, today().year)
+    assert isinstance(errors, dict) and list(errors) == ["perusahaan"]
+    assert "tidak terlihat" in errors["perusahaan"]
+
+
+def test_the_ownership_page_refuses_an_invisible_employer_and_files_nothing(app, client, budi):
+    from tests.test_requests_ownership import post as post_ownership, requests_
+
+    AuthActions(client).login("budi@contoh.id")
+    response = post_ownership(client, "12345678901", perusahaan="\u200b")
+    assert response.status_code == 422
+    assert "Nama perusahaan berisi karakter yang tidak terlihat" in response.get_data(as_text=True)
+    assert requests_() == []
+
+
+@pytest.mark.parametrize("reason", ["\u200b", "Dokumen \u202etidak jelas"])
+def test_a_rejection_reason_with_invisible_characters_is_refused(app, reason):
+    from webapp.forms import reason_error
+
+    assert "tidak diizinkan" in reason_error(reason)
+    assert reason_error("Foto KTP buram; unggah ulang — terima kasih.") is None

@@ -5,12 +5,16 @@ their fields."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 
 REASON_MAX = 300  # the columns' width
 # Any control character, line breaks included: the reason is one sentence or two, shown
 # to the participant as it is.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Format characters (zero-width spaces, bidi overrides that show text backwards to the
+# officer), private-use and unassigned code points: nothing a name or a sentence needs.
+_INVISIBLE = {"Cf", "Co", "Cn"}
 
 
 def required(label: str) -> str:
@@ -34,9 +38,15 @@ def reason_error(reason: str | None) -> str | None:
         return "Tulis alasan penolakan: peserta akan membacanya."
     if len(text) > REASON_MAX:
         return f"Alasan penolakan paling panjang {REASON_MAX} karakter; yang Anda tulis {len(text)}."
-    if _CONTROL.search(text):
+    if _CONTROL.search(text) or has_invisible(text):
         return (
             "Alasan penolakan berisi karakter yang tidak diizinkan (misalnya baris baru). "
             "Tulis dalam satu paragraf."
         )
     return None
+
+
+def has_invisible(text: str) -> bool:
+    """Whether free text carries a character that shows as nothing (or turns what follows
+    around): a field of only zero-width spaces looks empty but is not."""
+    return any(unicodedata.category(char) in _INVISIBLE for char in text)

@@ -23,6 +23,7 @@ from werkzeug.datastructures import FileStorage
 from webapp import audit, uploads
 from webapp.extensions import db
 from webapp.formatting import mask_name, tanggal
+from webapp.forms import has_invisible
 from webapp.identity import KPJ_PATTERN, FieldDifference, membership_differences
 from webapp.kpj.services import Outcome, encode_differences, referenced_card
 from webapp.models import (
@@ -189,6 +190,10 @@ def parse_ownership(
         errors["perusahaan"] = "Isi nama perusahaan yang mendaftarkan kartu ini."
     elif len(employer) > 150:
         errors["perusahaan"] = "Nama perusahaan paling panjang 150 karakter."
+    elif has_invisible(employer):
+        errors["perusahaan"] = (
+            "Nama perusahaan berisi karakter yang tidak terlihat. Ketik ulang nama perusahaannya."
+        )
     worked_from = _year(form.get("tahun_mulai"), this_year, "tahun_mulai", errors)
     worked_to = _year(form.get("tahun_selesai"), this_year, "tahun_selesai", errors)
     if worked_from and worked_to and worked_from > worked_to:
