@@ -259,3 +259,20 @@ def test_a_rejection_reason_with_invisible_characters_is_refused(app, reason):
 
     assert "tidak diizinkan" in reason_error(reason)
     assert reason_error("Foto KTP buram; unggah ulang — terima kasih.") is None
+
+
+# --- the audit log is no way round the masking ----------------------------------------------
+
+
+def test_the_audit_log_shows_a_corrections_biodata_masked(app):
+    from webapp.formatting import mask_nik
+    from webapp.requests import decisions
+
+    world = build_world()
+    decisions.approve(world.request.public_id, make_officer("reviewer"))
+    admin, _ = officer_client(app, "admin")
+    html = post(admin, "/petugas/audit", aksi="request.approve").get_data(as_text=True)
+    assert "nik: " + mask_nik(world.requester.nik) in html
+    assert world.requester.nik not in html
+    assert "SITI AMINA" not in html and "mother_name: S•• A••" in html
+    assert "RINA MARLINA" in html  # the name an officer sees on every page stays readable

@@ -1,5 +1,7 @@
 """Reading the audit log (admins): newest first, a page at a time, filtered by officer,
-by member (the NIK, or the NIK a KPJ is registered under) and by action."""
+by member (the NIK, or the NIK a KPJ is registered under) and by action. The values an
+entry recorded are shown with the NIK and the mother's name masked, as everywhere else in
+the back office: reading the log is not a way round the audited pages."""
 
 from __future__ import annotations
 
@@ -9,9 +11,12 @@ from sqlalchemy import func, select
 
 from webapp import audit
 from webapp.extensions import db
+from webapp.formatting import mask_name, mask_nik
 from webapp.models import AuditEntry, Officer
 
 PAGE_SIZE = 50
+# Recorded values the log shows masked (a correction's biodata before and after).
+_MASKED = {"nik": mask_nik, "mother_name": mask_name}
 
 
 @dataclass(frozen=True)
@@ -51,10 +56,17 @@ def page(filters: Filters, number: int = 1) -> Page:
         query = query.where(AuditEntry.action == filters.action)
     rows = db.session.execute(query.offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     lines = [
-        Line(entry, email, audit.values(entry.before), audit.values(entry.after))
+        Line(entry, email, _shown(audit.values(entry.before)), _shown(audit.values(entry.after)))
         for entry, email in rows[:PAGE_SIZE]
     ]
     return Page(lines, number, len(rows) > PAGE_SIZE)
+
+
+def _shown(values: dict[str, object]) -> dict[str, object]:
+    return {
+        key: _MASKED[key](value) if key in _MASKED and isinstance(value, str) else value
+        for key, value in values.items()
+    }
 
 
 def actions() -> list[str]:
