@@ -276,3 +276,49 @@ def test_the_audit_log_shows_a_corrections_biodata_masked(app):
     assert world.requester.nik not in html
     assert "SITI AMINA" not in html and "mother_name: S•• A••" in html
     assert "RINA MARLINA" in html  # the name an officer sees on every page stays readable
+
+
+# --- CSRF on every officer POST -------------------------------------------------------------
+
+
+def test_every_officer_post_needs_the_csrf_token(app):
+    from sqlalchemy import func
+
+    from webapp.models import OfficerSession
+
+    world = build_world()
+    client, _ = officer_client(app, "admin")
+    before = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    paths = {
+        "/petugas/cari": {"nomor": world.requester.nik},
+        f"/petugas/permintaan/{world.request.public_id}/setujui": {},
+        f"/petugas/permintaan/{world.request.public_id}/tolak": {"alasan": "Buram."},
+        f"/petugas/klaim/{world.claim.public_id}": {"tahap": "AGENDA"},
+        "/petugas/audit": {},
+        "/petugas/keluar": {},
+    }
+    for path, data in paths.items():
+        assert client.post(path, data=data).status_code == 400, path
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == before
+    assert (world.request.status, world.claim.stage) == ("DIPROSES", "AGENDA")
+    assert db.session.scalar(select(func.count()).select_from(OfficerSession)) == 1
+
+
+# --- garbage in the participants' query strings ----------------------------------------------
+
+
+@pytest.mark.parametrize("query", [
+    "transaksi=²", "transaksi=-1", "transaksi=1e3", "transaksi=" + "9" * 30, "transaksi=٣",
+    "kartu=../../etc", "kartu=" + "A" * 4000, "kartu=", "transaksi=&kartu=x", "kartu=%F0%9F%92%A9",
+])
+def test_odd_handles_are_a_404_or_a_plain_page(app, client, budi, query):
+    AuthActions(client).login("budi@contoh.id")
+    assert client.get(f"/pengaturan/perbaikan-data?{query}").status_code == 404
+    assert client.get(f"/pengaturan/kartu-milik-saya?{query}").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["²", "0", "-1", "10001", "1.0", "١", " 1", "9" * 40])
+def test_odd_inbox_pages_are_a_400(app, client, budi, page):
+    AuthActions(client).login("budi@contoh.id")
+    assert client.get("/notifikasi", query_string={"halaman": page}).status_code == 400
