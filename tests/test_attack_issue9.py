@@ -322,3 +322,33 @@ def test_odd_handles_are_a_404_or_a_plain_page(app, client, budi, query):
 def test_odd_inbox_pages_are_a_400(app, client, budi, page):
     AuthActions(client).login("budi@contoh.id")
     assert client.get("/notifikasi", query_string={"halaman": page}).status_code == 400
+
+
+# --- one browser subscribing twice at once ------------------------------------------------------
+
+
+def test_a_subscription_that_loses_the_race_updates_the_winners_row(app, client, budi, monkeypatch):
+    """push.js asking twice at once: the second insert of the same endpoint meets the
+    first one's row on the unique index (a 500 before); it updates that row instead."""
+    from tests.test_push import Browser, subscribe, subscriptions
+    from webapp.models import PushSubscription
+    from webapp.notifications import push
+
+    endpoint = "https://fcm.googleapis.com/fcm/send/abc"
+    winner = Browser().subscription(endpoint)
+    db.session.add(PushSubscription(account_id=budi.id, endpoint=endpoint, p256dh=winner["keys"]["p256dh"],
+                                    auth=winner["keys"]["auth"]))
+    db.session.commit()
+    looked_up, real_find = [], push._find
+
+    def find_before_the_other_commits(endpoint: str):
+        looked_up.append(endpoint)
+        return None if len(looked_up) == 1 else real_find(endpoint)
+
+    monkeypatch.setattr(push, "_find", find_before_the_other_commits)
+    AuthActions(client).login("budi@contoh.id")
+    loser = Browser().subscription(endpoint)
+    assert subscribe(client, loser).status_code == 201
+    [row] = subscriptions()
+    assert (row.account_id, row.p256dh, row.auth) == (budi.id, loser["keys"]["p256dh"], loser["keys"]["auth"])
+    assert len(looked_up) == 2

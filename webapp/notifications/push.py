@@ -30,6 +30,7 @@ from flask import Flask, current_app
 from py_vapid import Vapid
 from pywebpush import WebPusher
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import PushSubscription
@@ -177,16 +178,23 @@ def _host_matches(host: str, pattern: str) -> bool:
 def subscribe(account_id: int, data: object) -> PushSubscription:
     """Save a browser's subscription for this account. The endpoint is unique: the same
     browser subscribing again replaces its keys, and a browser now signed in to another
-    account moves to it. Commits."""
+    account moves to it. Two subscriptions of one new browser at once (push.js asked
+    twice) save one row: the one that loses the race on the unique endpoint updates the
+    winner's. Commits."""
     subscription = parse(data)
-    row = db.session.scalar(
-        select(PushSubscription).where(PushSubscription.endpoint == subscription.endpoint)
-    )
-    if row is None:
-        row = PushSubscription(endpoint=subscription.endpoint)
-        db.session.add(row)
-    row.account_id, row.p256dh, row.auth = account_id, subscription.p256dh, subscription.auth
-    db.session.flush()
+    for last_try in (False, True):
+        row = _find(subscription.endpoint)
+        if row is None:
+            row = PushSubscription(endpoint=subscription.endpoint)
+            db.session.add(row)
+        row.account_id, row.p256dh, row.auth = account_id, subscription.p256dh, subscription.auth
+        try:
+            db.session.flush()
+            break
+        except IntegrityError:
+            db.session.rollback()
+            if last_try:
+                raise
     kept = (
         select(PushSubscription.id)
         .where(PushSubscription.account_id == account_id)
@@ -200,6 +208,10 @@ def subscribe(account_id: int, data: object) -> PushSubscription:
     )
     db.session.commit()
     return row
+
+
+def _find(endpoint: str) -> PushSubscription | None:
+    return db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
 
 
 def unsubscribe(account_id: int, data: object) -> bool:
