@@ -352,3 +352,26 @@ def test_a_subscription_that_loses_the_race_updates_the_winners_row(app, client,
     [row] = subscriptions()
     assert (row.account_id, row.p256dh, row.auth) == (budi.id, loser["keys"]["p256dh"], loser["keys"]["auth"])
     assert len(looked_up) == 2
+
+
+# --- the append-only audit log ----------------------------------------------------------------
+
+
+def test_no_foreign_key_cascades_into_the_audit_log(app):
+    """Deleting an account or an officer must fail, not take their audit entries along."""
+    foreign_keys = list(AuditEntry.__table__.foreign_keys)
+    assert {fk.column.table.name for fk in foreign_keys} == {"accounts", "officers"}
+    assert all(fk.ondelete is None for fk in foreign_keys)
+
+
+def test_no_bulk_statement_writes_to_the_audit_log():
+    """Core update()/delete() statements skip the model's append-only events (the
+    PostgreSQL trigger would stop them, SQLite would not): none may name the log."""
+    import re
+    from pathlib import Path
+
+    bulk = re.compile(r"\b(update|delete)\(\s*AuditEntry\b|\b(UPDATE|DELETE FROM)\s+audit_log\b", re.I)
+    offenders = [
+        str(path) for path in (Path(__file__).parents[1] / "webapp").rglob("*.py") if bulk.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
