@@ -371,7 +371,6 @@ def test_no_bulk_statement_writes_to_the_audit_log():
     from pathlib import Path
 
     bulk = re.compile(r"\b(update|delete)\(\s*AuditEntry\b|\b(UPDATE|DELETE FROM)\s+audit_log\b", re.I)
-    offenders = [
-        str(path) for path in (Path(__file__).parents[1] / "webapp").rglob("*.py") if bulk.search(path.read_text(encoding="utf-8"))
-    ]
+    sources = (Path(__file__).parents[1] / "webapp").rglob("*.py")
+    offenders = [str(path) for path in sources if bulk.search(path.read_text(encoding="utf-8"))]
     assert offenders == []
