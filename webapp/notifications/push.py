@@ -40,8 +40,8 @@ log = logging.getLogger(__name__)
 MAX_ENDPOINT = 1000  # the column's width
 P256DH_BYTES = 65  # an uncompressed P-256 point
 AUTH_BYTES = 16
-GONE = (404, 410)
-MAX_PER_ACCOUNT = 10  # browsers; a new one beyond this replaces the oldest  # the push service no longer knows the subscription
+GONE = (404, 410)  # the push service no longer knows the subscription
+MAX_PER_ACCOUNT = 10  # browsers; a new one beyond this replaces the oldest
 
 _sender = ThreadPoolExecutor(max_workers=2, thread_name_prefix="push")
 _pending: set[Future] = set()
