@@ -374,3 +374,39 @@ def test_no_bulk_statement_writes_to_the_audit_log():
     sources = (Path(__file__).parents[1] / "webapp").rglob("*.py")
     offenders = [str(path) for path in sources if bulk.search(path.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+# --- replayed cookies --------------------------------------------------------------------------
+
+
+def _cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def test_a_participants_cookie_copied_before_logout_opens_no_inbox_nor_request(app, client, budi):
+    from tests.test_notifications import notices, unread
+
+    notices(budi, 1)
+    AuthActions(client).login("budi@contoh.id")
+    token = csrf_token(client, "/notifikasi")
+    copied = _cookie(client)
+    AuthActions(client).logout()
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    for path in ("/notifikasi", "/pengaturan/permintaan", "/pengaturan/kartu-milik-saya"):
+        assert thief.get(path).status_code == 302, path
+    assert thief.post("/notifikasi/baca-semua", data={"csrf_token": token}).status_code in (302, 303, 400)
+    assert unread(budi) == 1
+
+
+def test_an_officers_cookie_is_nothing_once_they_are_deactivated(app):
+    from webapp.officers import services
+
+    world = build_world()
+    client, officer = officer_client(app, "admin")
+    token = csrf_token(client, "/petugas/")
+    services.deactivate(officer.email)
+    assert client.get("/petugas/").status_code == 302
+    response = client.post("/petugas/cari", data={"nomor": world.requester.nik, "csrf_token": token})
+    assert response.status_code in (303, 400)
+    assert db.session.scalars(select(AuditEntry).where(AuditEntry.action == "member.search")).all() == []
