@@ -70,10 +70,12 @@ def mark_all_read(account_id: int, up_to: int | None = None) -> int:
     """Mark every unread entry of this account read, only those up to id `up_to` when
     given: an entry that arrived after the page was shown (a claim rejected meanwhile)
     stays unread until the participant has seen it. Commits; returns how many changed."""
-    seen = Notification.id <= up_to if up_to is not None else True
+    unread = [Notification.account_id == account_id, Notification.read_at.is_(None)]
+    if up_to is not None:
+        unread.append(Notification.id <= up_to)
     changed = db.session.execute(
         update(Notification)
-        .where(Notification.account_id == account_id, Notification.read_at.is_(None), seen)
+        .where(*unread)
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
