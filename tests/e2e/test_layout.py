@@ -301,7 +301,7 @@ def test_a_lost_connection_toast_keeps_ok_on_screen_and_two_errors_leave_one(sma
     page.click("button:has-text('KIRIM')")
     page.locator(".toast--error").wait_for()
     page.click("button:has-text('KIRIM')")
-    page.wait_for_function("document.querySelectorAll('#toasts .toast').length >= 1")
+    page.wait_for_function("() => Boolean(document.querySelectorAll('#toasts .toast').length >= 1)")
     page.wait_for_timeout(200)
     assert page.locator("#toasts .toast").count() == 1
     assert focused(page)["inToast"]
@@ -328,7 +328,7 @@ def test_a_registry_refusal_sits_at_the_top_of_the_form_with_focus_not_in_a_toas
         page.fill("#f-kpj", stranger.kpj)
         with page.expect_response("**/pengaturan/tambah-kpj"):
             page.click("button:has-text('KIRIM')")
-        page.wait_for_function("document.activeElement.closest('.form-notice')")
+        page.wait_for_function("() => Boolean(document.activeElement.closest('.form-notice'))")
     notice = page.locator("#segment-form form .form-notice")
     assert notice.count() == 1
     assert "KPJ tidak ditemukan atas NIK Anda" in notice.inner_text()
@@ -349,7 +349,7 @@ def test_focus_goes_to_the_first_error_field_after_a_failed_swap_and_to_the_toas
     with page.expect_response("**/pengaturan/tambah-kpj") as sent:
         page.click("button:has-text('KIRIM')")
     assert sent.value.status == 422
-    page.wait_for_function("document.activeElement.id === 'f-kpj'")
+    page.wait_for_function("() => document.activeElement.id === 'f-kpj'")
     field = page.locator("#f-kpj")
     assert field.get_attribute("aria-invalid") == "true"
     described = field.get_attribute("aria-describedby").split()
@@ -359,7 +359,7 @@ def test_focus_goes_to_the_first_error_field_after_a_failed_swap_and_to_the_toas
     page.fill("#f-kpj", old.kpj)
     page.click("button:has-text('KIRIM')")
     page.locator(".toast--success").wait_for()
-    page.wait_for_function("document.activeElement.closest('.toast')")
+    page.wait_for_function("() => document.activeElement.closest('.toast') !== null")
     assert page.locator("#toasts").get_attribute("aria-live") == "polite"
     audit(page)
 
@@ -387,7 +387,7 @@ def test_tambah_kpj_by_keyboard_alone(browser, live_server, budi):
         page.keyboard.press("Enter")
         page.locator(".toast--success").wait_for()
         assert "Transaksi berhasil" in page.locator(".toast--success").inner_text()
-        page.wait_for_function("document.activeElement.classList.contains('toast__ok')")
+        page.wait_for_function("() => Boolean(document.activeElement.classList.contains('toast__ok'))")
         page.keyboard.press("Space")
         assert page.locator("#toasts .toast").count() == 0
         assert focused(page)["tag"] != "body"
@@ -411,7 +411,7 @@ def test_a_whole_page_sent_back_with_an_error_puts_focus_on_it(page, budi):
     page.fill("#f-password", "salah-sandinya")
     page.click("button[type=submit]")
     page.locator(".form-error").wait_for()
-    page.wait_for_function("document.activeElement.classList.contains('form-error')")
+    page.wait_for_function("() => Boolean(document.activeElement.classList.contains('form-error'))")
     assert page.locator(".form-error").get_attribute("role") == "alert"
 
 
