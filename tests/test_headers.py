@@ -4,6 +4,7 @@ import pytest
 
 from config import DevelopmentConfig, ProductionConfig, TestingConfig
 from tests import factories
+from tests.querycount import count_queries
 from webapp.security import HSTS_POLICY
 
 ANONYMOUS_PAGES = ["/", "/masuk", "/daftar", "/offline", "/tidak-ada", "/masuk?next=%00"]
@@ -54,3 +55,22 @@ def test_hsts_is_sent_where_the_configuration_asks_for_it(app, client, monkeypat
 )
 def test_hsts_only_in_production(config, hsts):
     assert config.HSTS is hsts
+
+
+# Answers that show nobody's data: asked with a signed-in cookie, they must not load the
+# account (no query) nor vary by cookie, so they cost and cache the same for everyone.
+SHARED_ANSWERS = ["/static/css/app.css", "/static/js/app.js", "/sehat", "/manifest.webmanifest"]
+
+
+@pytest.mark.parametrize("path", SHARED_ANSWERS)
+def test_shared_answers_never_load_the_account_nor_vary_by_cookie(app, client, member, path):
+    with count_queries() as queries:
+        signed_in = client.get(path)
+    anonymous = app.test_client().get(path)
+    assert queries.count == 0, queries.statements
+    assert "Cookie" not in signed_in.headers.get("Vary", "")
+    assert signed_in.headers.get("Cache-Control") == anonymous.headers.get("Cache-Control")
+    assert signed_in.headers.get("Cache-Control") != "no-store"
+    assert signed_in.get_data() == anonymous.get_data()
+    signed_in.close()
+    anonymous.close()

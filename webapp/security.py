@@ -6,8 +6,8 @@ import functools
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, Response, current_app, redirect, request, url_for
-from flask_login import current_user
+from flask import Flask, Response, current_app, g, redirect, request, url_for
+from flask_login import user_loaded_from_request
 
 from webapp import assets, htmx, sessions
 from webapp.toasts import toast
@@ -45,7 +45,18 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Silakan masuk untuk membuka halaman ini."
     login_manager.login_message_category = "info"
+    # flask-login's remember-me cookie is never used (sessions live on the server), but its
+    # hook reads Flask's session after every request, a static file's included, and a read
+    # session makes Flask answer "Vary: Cookie": every shared cache would then keep one copy
+    # of app.css per visitor. Without the hook, only requests that use the session vary.
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     app.after_request(_set_headers)
+    user_loaded_from_request.connect(_mark_personal, app)
+
+
+def _mark_personal(_app: Flask, user: object) -> None:
+    """The request loaded a signed-in participant: its answer may carry personal data."""
+    g.participant_loaded = True
 
 
 # The cookie names a server-side session, not an account (webapp/sessions.py).
@@ -72,9 +83,11 @@ def _set_headers(response: Response) -> Response:
     if current_app.config["HSTS"]:
         # Only where the site is served over HTTPS: a browser then refuses plain HTTP for a year.
         headers.setdefault("Strict-Transport-Security", HSTS_POLICY)
-    # Static files are the same for everyone: they never load the session (no query, no
-    # Vary: Cookie). Pages with personal data stay out of every cache, the browser's included.
-    if not request.path.startswith("/static/") and current_user.is_authenticated:
+    # Pages with personal data stay out of every cache, the browser's included: any answer
+    # whose making loaded the signed-in participant. One that never asked who is signed in
+    # (a static file, /sehat, the service worker, the manifest) shows nobody's data, and is
+    # not made to load the account from the database just to decide this.
+    if g.get("participant_loaded"):
         headers["Cache-Control"] = "no-store"
     return response
 
