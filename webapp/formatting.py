@@ -7,24 +7,31 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_decimal
 from flask import Flask
 
 from webapp import rules
 
-LOCALE = "id_ID"
+# Parsed once: babel looks a locale given by name up again on every call, and a card page
+# formats a hundred amounts.
+LOCALE = Locale.parse("id_ID")
 WIB = ZoneInfo("Asia/Jakarta")
+# Whole numbers need only the locale's grouping symbol (Indonesian: 1.234.567), taken from
+# babel's data once; Python's own grouping by thousands does the rest, some 30 times faster
+# than formatting each through babel (tests/test_formatting.py holds them equal).
+_GROUP = LOCALE.number_symbols["latn"]["group"]
 
 
 def rupiah(amount: int) -> str:
     """Rp 1.234.567 (whole rupiah; negative amounts keep their sign)."""
     sign = "-" if amount < 0 else ""
-    return f"{sign}Rp {format_decimal(abs(int(amount)), format='#,##0', locale=LOCALE)}"
+    return f"{sign}Rp {number(abs(int(amount)))}"
 
 
 def number(value: int) -> str:
-    return format_decimal(int(value), format="#,##0", locale=LOCALE)
+    return f"{int(value):,}".replace(",", _GROUP)
 
 
 def persen(rate: Decimal) -> str:
