@@ -229,6 +229,20 @@ def test_other_csv_files_are_ignored_and_named(runner, tmp_path):
     assert "contribution.csv: ignored, not a registry file" in result.stderr
 
 
+def test_a_registry_file_named_in_another_case_is_reported_and_nothing_imports(runner, tmp_path):
+    files = valid_files()
+    files["Population.CSV"] = files.pop("population.csv")
+    write_files(tmp_path, files)
+    (tmp_path / "NOTES.CSV").write_text("other,file\n", encoding="utf-8")
+
+    result = invoke_import(runner, tmp_path)
+
+    assert result.exit_code != 0
+    assert "Population.CSV:0: -: registry files are named in lower case: rename it to population.csv" in result.stderr
+    assert "NOTES.CSV: ignored, not a registry file" in result.stderr
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == 0
+
+
 # --- idempotent upserts ----------------------------------------------------------------------
 
 

@@ -685,9 +685,18 @@ def _reading_order(problem: ImportProblem) -> tuple[int, int]:
 
 
 def _read_directory(directory: Path, result: ImportResult) -> dict[str, ParsedFile]:
-    result.ignored = sorted(
-        path.name for path in directory.glob("*.csv") if path.name not in FILE_NAMES
+    csv_files = sorted(
+        path.name for path in directory.iterdir()
+        if path.suffix.lower() == ".csv" and path.name not in FILE_NAMES
     )
+    # Population.CSV is surely meant as population.csv: an error that says so, rather than a
+    # file skipped (a case-insensitive disk would have read it; this one must not differ).
+    for name in csv_files:
+        meant = name.lower()
+        if meant in FILE_NAMES:
+            reason = f"registry files are named in lower case: rename it to {meant}"
+            result.errors.append(ImportProblem(name, 0, WHOLE, reason))
+    result.ignored = [name for name in csv_files if name.lower() not in FILE_NAMES]
     parsed: dict[str, ParsedFile] = {}
     for spec in FILES:
         path = directory / spec.name
