@@ -793,3 +793,28 @@ def test_problem_reads_as_file_line_column_reason():
     problem = ImportProblem("population.csv", 7, "nik", "must be exactly 16 digits")
 
     assert str(problem) == "population.csv:7: nik: must be exactly 16 digits"
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+
+def test_an_import_leaves_the_planner_statistics_of_what_it_changed(app, tmp_path):
+    postgres = db.engine.dialect.name == "postgresql"
+    # Statistics outlive the emptying of tables between tests: only fresh ones count.
+    if postgres:
+        started = db.session.scalar(sa.text("SELECT clock_timestamp()"))
+    elif db.session.scalar(sa.text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")):
+        db.session.execute(sa.text("DELETE FROM sqlite_stat1"))
+    db.session.commit()
+
+    result = import_directory(write_files(tmp_path, valid_files()))
+
+    assert result.ok, result.errors
+    if postgres:
+        analyzed = set(db.session.scalars(
+            sa.text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze >= :started"),
+            {"started": started},
+        ))
+    else:
+        analyzed = set(db.session.scalars(sa.text("SELECT DISTINCT tbl FROM sqlite_stat1")))
+    assert {"population", "employers", "memberships", "contributions", "jht_rates"} <= analyzed
