@@ -125,7 +125,7 @@ class Membership(db.Model):
     status: Mapped[str] = mapped_column(String(8))
     registered_on: Mapped[date] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     linked_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Set by Gabung saldo: the card this one's balance went to (DIGABUNG), and on the target
     # the earliest start of the cards merged into it, from which its membership counts.
@@ -138,6 +138,14 @@ class Membership(db.Model):
     __table_args__ = (
         CheckConstraint(_in("segment", Segment), name="segment"),
         CheckConstraint(_in("status", KpjStatus), name="status"),
+        # Only linked cards are ever looked up by account; most of a registry is unlinked
+        # (migration 0006).
+        Index(
+            "ix_memberships_linked_account",
+            "account_id",
+            postgresql_where=account_id.isnot(None),
+            sqlite_where=account_id.isnot(None),
+        ),
     )
 
     @property
