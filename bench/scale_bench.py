@@ -222,11 +222,19 @@ def database_url(server: str, size: int) -> str:
 
 
 def recreate_database(url: str) -> None:
+    drop_database(url)
+    target = sa.engine.make_url(url)
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
+    admin.dispose()
+
+
+def drop_database(url: str) -> None:
     target = sa.engine.make_url(url)
     admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
     admin.dispose()
 
 
@@ -501,6 +509,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432",
                         help="the PostgreSQL server; databases bench_scale_<size> are recreated")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the databases afterwards (dropped by default: a 1M one "
+                        "takes gigabytes)")
     args = parser.parse_args()
     sizes = sorted(args.sizes)
 
@@ -535,6 +546,8 @@ def main() -> int:
         for site in sites:
             stop_server(site.server)
             site.engine.dispose()
+            if not args.keep:
+                drop_database(site.url)
 
 
 if __name__ == "__main__":
