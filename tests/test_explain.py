@@ -220,15 +220,17 @@ def _tambah_unknown(client: FlaskClient, participant: Participant):
     )
 
 
+# Each page, and a statement it must send, so that the path checked is the one meant (the
+# links must reach the UPDATE that links the card).
 PAGES = {
-    "beranda": _beranda,
-    "profil": _profil,
-    "kartu": _card_page,
-    "temukan-kpj": _temukan,
-    "temukan-kpj-tambah": _temukan_link,
-    "tambah-kpj": _tambah,
-    "tambah-kpj-kirim": _tambah_link,
-    "tambah-kpj-tidak-ditemukan": _tambah_unknown,
+    "beranda": (_beranda, "FROM memberships"),
+    "profil": (_profil, "FROM memberships"),
+    "kartu": (_card_page, "FROM memberships"),
+    "temukan-kpj": (_temukan, "FROM memberships"),
+    "temukan-kpj-tambah": (_temukan_link, "UPDATE memberships"),
+    "tambah-kpj": (_tambah, "FROM memberships"),
+    "tambah-kpj-kirim": (_tambah_link, "UPDATE memberships"),
+    "tambah-kpj-tidak-ditemukan": (_tambah_unknown, "INSERT INTO transactions"),
 }
 
 _EXPLAINABLE = ("SELECT", "WITH", "UPDATE", "DELETE", "INSERT")
@@ -261,9 +263,10 @@ def sequential_scans(plan: dict) -> list[str]:
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_no_page_statement_reads_a_large_table_whole(signed_in, populated, page):
-    statements = _capture(signed_in, lambda client: PAGES[page](client, populated))
+    send, expected = PAGES[page]
+    statements = _capture(signed_in, lambda client: send(client, populated))
+    assert any(expected in s.statement for s in statements), "not the path meant"
     explained = [s for s in statements if s.statement.lstrip().upper().startswith(_EXPLAINABLE)]
-    assert explained, "the page sent no statement: nothing was checked"
     offenders = []
     for statement in explained:
         scans = sequential_scans(_plan(statement))
