@@ -8,7 +8,10 @@ import json
 import logging
 import re
 import socket
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -18,8 +21,10 @@ from flask_sqlalchemy import SQLAlchemy
 from tests import factories, logcheck
 from tests.conftest import csrf_token
 from tests.querycount import count_queries
-from tests.startup import environment, flask, run_python
+from config import BASE_DIR
+from tests.startup import environment, flask, run_python, sqlite_url
 from tests.test_degrade import LOCAL_REDIS, redis_or_skip
+from tests.test_gunicorn_conf import free_port
 from webapp import logs, readiness
 
 NIK = "3171041203850003"
@@ -249,8 +254,10 @@ START_AND_SERVE = f"""
 import json, sys
 import wsgi
 loaded = sorted(name for name in ("alembic", "flask_migrate") if name in sys.modules)
-response = wsgi.app.test_client().get("/sehat?nik={NIK}", headers={{"X-Request-ID": "uji-1"}})
-print(json.dumps({{"loaded": loaded, "status": response.status_code}}))
+client = wsgi.app.test_client()
+response = client.get("/sehat?nik={NIK}", headers={{"X-Request-ID": "uji-1"}})
+refused = client.get("/masuk?next=%00", headers={{"X-Request-ID": "uji-2"}})  # the app logs a warning
+print(json.dumps({{"loaded": loaded, "status": [response.status_code, refused.status_code]}}))
 """
 
 
@@ -261,10 +268,13 @@ def test_the_app_process_logs_json_and_never_imports_the_migrations(tmp_path, co
                       DATABASE_URL=f"sqlite:///{tmp_path / 'app.sqlite'}")
     started = run_python(START_AND_SERVE, env)
     assert started.returncode == 0, started.stderr
-    assert json.loads(started.stdout) == {"loaded": [], "status": 200}
+    assert json.loads(started.stdout) == {"loaded": [], "status": [200, 400]}
     lines = [json.loads(line) for line in started.stderr.splitlines()]  # every line is JSON
-    access = [line for line in lines if line["logger"] == logs.ACCESS_LOGGER]
-    assert [(line["request_id"], line["path"], line["status"]) for line in access] == [("uji-1", "/sehat", 200)]
+    assert [(line["logger"], line["request_id"], line["path"], line.get("status")) for line in lines] == [
+        (logs.ACCESS_LOGGER, "uji-1", "/sehat", 200),
+        ("webapp", "uji-2", "/masuk", None),
+        (logs.ACCESS_LOGGER, "uji-2", "/masuk", 400),
+    ]
     assert NIK not in started.stderr
 
 
@@ -278,3 +288,43 @@ def test_flask_db_still_runs_the_migrations(tmp_path):
     assert "(head)" in current.stdout
     listed = flask("db", "--help", env=env)
     assert "upgrade" in listed.stdout and "downgrade" in listed.stdout
+
+
+@pytest.mark.startup
+def test_under_gunicorn_every_line_is_json_and_each_request_is_logged_once(tmp_path):
+    port = free_port()
+    env = environment(
+        SECRET_KEY="s" * 32, DATABASE_URL=sqlite_url(tmp_path), RATELIMIT_STORAGE_URI="memory://",
+        WEB_CONCURRENCY="1", GUNICORN_BIND=f"127.0.0.1:{port}",
+    )
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
+    server = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        started, deadline = None, time.monotonic() + 30
+        while started is None and time.monotonic() < deadline:
+            assert server.poll() is None, server.communicate()
+            try:
+                started = fetch(f"http://127.0.0.1:{port}/sehat", "menunggu")
+            except OSError:
+                time.sleep(0.2)
+        answers = [fetch(f"http://127.0.0.1:{port}/sehat?nik={NIK}", "uji-gunicorn"),
+                   fetch(f"http://127.0.0.1:{port}/siap", "uji-siap")]
+    finally:
+        server.terminate()
+        stdout, stderr = server.communicate(timeout=30)
+    assert answers == [(200, "uji-gunicorn"), (200, "uji-siap")]
+    assert server.returncode == 0, stderr
+    assert stdout == ""
+    lines = [json.loads(line) for line in stderr.splitlines()]
+    assert any(line["logger"] == "gunicorn.error" and "Booting worker" in line["msg"] for line in lines)
+    access = [(line["request_id"], line["path"]) for line in lines
+              if line["logger"] == logs.ACCESS_LOGGER and line["request_id"] != "menunggu"]
+    assert access == [("uji-gunicorn", "/sehat"), ("uji-siap", "/siap")]
+    assert NIK not in stderr
+
+
+def fetch(url: str, request_id: str) -> tuple[int, str]:
+    request = urllib.request.Request(url, headers={"X-Request-ID": request_id})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.headers["X-Request-ID"]
