@@ -64,7 +64,10 @@ logconfig_dict = {
         "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
     },
     "handlers": {
-        "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+        "stderr": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["mask"],
+                   "stream": "ext://sys.stderr"},
     },
     "formatters": {"json": {"()": "webapp.logs.JsonFormatter"}},
+    # A worker's crash traceback may quote a database error, KPJ or NIK included.
+    "filters": {"mask": {"()": "webapp.logs.MaskPersonalNumbers"}},
 }

@@ -10,6 +10,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -42,13 +43,35 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
+class SilentServer:
+    """A port that accepts connections and never says a word: a hung service. Counts the
+    connections made to it."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            self.accepted.append(connection)
+
+    def close(self) -> None:
+        self.listener.close()
+        for connection in self.accepted:
+            connection.close()  # the checks still waiting on it give up
+
+
 @pytest.fixture
-def silent_server() -> Iterator[int]:
-    """A port that accepts connections and never says a word: a hung service."""
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(8)
-        yield server.getsockname()[1]
+def silent_server() -> Iterator[SilentServer]:
+    server = SilentServer()
+    yield server
+    server.close()
 
 
 def use_engine(monkeypatch, url: str) -> None:
@@ -94,7 +117,7 @@ def test_siap_is_503_when_the_database_refuses(app, client, monkeypatch):
 
 
 def test_siap_gives_a_hung_database_one_second(app, client, monkeypatch, silent_server):
-    use_engine(monkeypatch, f"postgresql+psycopg://kpjku@127.0.0.1:{silent_server}/kpjku")
+    use_engine(monkeypatch, f"postgresql+psycopg://kpjku@127.0.0.1:{silent_server.port}/kpjku")
     started = time.monotonic()
     response = client.get("/siap")
     assert time.monotonic() - started < readiness.CHECK_TIMEOUT + 1
@@ -113,12 +136,21 @@ def test_siap_is_503_when_redis_is_down(app, client, monkeypatch):
 
 
 def test_siap_gives_a_hung_redis_one_second(app, client, monkeypatch, silent_server):
-    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{silent_server}/0")
+    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{silent_server.port}/0")
     started = time.monotonic()
     response = client.get("/siap")
     assert time.monotonic() - started < readiness.CHECK_TIMEOUT + 1
     assert response.status_code == 503
-    assert response.get_json()["redis"] in ("tidak menjawab", "gagal")
+    assert response.get_json() == {"status": "tidak siap", "database": "ok", "redis": "tidak menjawab"}
+
+
+def test_a_hung_service_is_waited_on_by_one_thread_however_often_siap_is_asked(
+    app, client, monkeypatch, silent_server
+):
+    use_engine(monkeypatch, f"postgresql+psycopg://kpjku@127.0.0.1:{silent_server.port}/kpjku")
+    answers = [client.get("/siap") for _ in range(3)]
+    assert [answer.get_json()["database"] for answer in answers] == ["tidak menjawab"] * 3
+    assert len(silent_server.accepted) == 1
 
 
 def test_sehat_stays_a_liveness_check_without_the_database(app, client, monkeypatch):

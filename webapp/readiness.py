@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -35,6 +36,8 @@ bp = Blueprint("readiness", __name__)
 log = logging.getLogger(__name__)
 _redis_clients: dict[str, redis.Redis] = {}
 _redis_lock = threading.Lock()
+_running: dict[Hashable, threading.Thread] = {}
+_running_lock = threading.Lock()
 
 
 def init_app(app: Flask) -> None:
@@ -46,9 +49,9 @@ def init_app(app: Flask) -> None:
 def siap():
     engine = db.engine
     url = redis_url()
-    checks: dict[str, Callable[[], None] | None] = {
-        "database": lambda: _ping_database(engine),
-        "redis": (lambda: _ping_redis(url)) if url else None,
+    checks: dict[str, Check | None] = {
+        "database": Check(engine.url, lambda: _ping_database(engine)),
+        "redis": Check(url, lambda: _ping_redis(url)) if url else None,
     }
     states = run_checks(checks)
     ready = all(state in (OK, NOT_USED) for state in states.values())
@@ -68,28 +71,48 @@ def redis_url() -> str | None:
     return None
 
 
-def run_checks(checks: dict[str, Callable[[], None] | None]) -> dict[str, str]:
+class Check(NamedTuple):
+    target: Hashable  # the service asked: one check of it at a time
+    ping: Callable[[], None]
+
+
+def run_checks(checks: dict[str, Check | None]) -> dict[str, str]:
     """Each check in a thread of its own, all at once; each one's state after at most
-    CHECK_TIMEOUT seconds. A check that is still waiting is left to its own timeouts, in a
-    daemon thread that holds nothing the request needs."""
+    CHECK_TIMEOUT seconds. A check still waiting then is left to its driver's timeouts, in
+    a daemon thread that holds nothing the request needs; while it waits, the same service
+    counts as not answering without another thread being started, so a hung service
+    never piles up threads however often it is asked."""
     states = {name: NOT_USED for name, check in checks.items() if check is None}
     threads = {}
     for name, check in checks.items():
-        if check is not None:
-            thread = threading.Thread(target=_run, args=(name, check, states), daemon=True)
-            thread.start()
-            threads[name] = thread
+        if check is None:
+            continue
+        with _running_lock:
+            waiting = _running.get(check.target)
+            if waiting is not None and waiting.is_alive():
+                states[name] = TIMED_OUT
+                continue
+            thread = threading.Thread(
+                target=_run, args=(name, check.ping, states), name=f"siap-{name}", daemon=True
+            )
+            _running[check.target] = thread
+        thread.start()
+        threads[name] = thread
+    deadline = time.monotonic() + CHECK_TIMEOUT
     for name, thread in threads.items():
-        thread.join(CHECK_TIMEOUT)
+        thread.join(max(0.0, deadline - time.monotonic()))
         if thread.is_alive():
             log.warning("Readiness: %s did not answer within %s s", name, CHECK_TIMEOUT)
             states[name] = TIMED_OUT
+    for name, state in states.items():
+        if state == TIMED_OUT and name not in threads:
+            log.warning("Readiness: %s has still not answered an earlier check", name)
     return {name: states[name] for name in checks}
 
 
-def _run(name: str, check: Callable[[], None], states: dict[str, str]) -> None:
+def _run(name: str, ping: Callable[[], None], states: dict[str, str]) -> None:
     try:
-        check()
+        ping()
     except Exception as error:  # whatever it is, the service is not usable
         log.warning("Readiness: %s is down: %s", name, type(error).__name__)
         states.setdefault(name, DOWN)
@@ -113,8 +136,10 @@ def _redis_client(url: str) -> redis.Redis:
     with _redis_lock:
         client = _redis_clients.get(url)
         if client is None:
+            # Longer than the check's own budget: the check has given up before the client,
+            # which then frees its thread.
             client = redis.Redis.from_url(
-                url, socket_connect_timeout=CHECK_TIMEOUT, socket_timeout=CHECK_TIMEOUT
+                url, socket_connect_timeout=2 * CHECK_TIMEOUT, socket_timeout=2 * CHECK_TIMEOUT
             )
             _redis_clients[url] = client
         return client

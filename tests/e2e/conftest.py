@@ -121,12 +121,15 @@ def ready_before_acting() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def app_logs() -> Iterator[Path]:
+def app_logs(_schema_app: Flask) -> Iterator[Path]:
     """The app's log lines of the whole browser run in build/e2e-logs.jsonl, as production
     writes them (webapp/logs.py) but without the mask of long numbers, so that what is
     checked is what the code itself logs. At the end the run fails if a line is not JSON,
     if a line holds a KPJ, a NIK or a mother's name (tests/logcheck.py), or if there are
-    no access lines at all: a check that saw nothing would prove nothing."""
+    no access lines at all: a check that saw nothing would prove nothing.
+
+    After the session's app exists: its migrations run Alembic's fileConfig, which takes
+    every handler off the root logger."""
     E2E_LOGS.parent.mkdir(parents=True, exist_ok=True)
     handler = logs.json_handler(logging.FileHandler(E2E_LOGS, mode="w", encoding="utf-8"), mask=False)
     # The development server's own request lines: gunicorn, in production, writes none.
