@@ -360,3 +360,14 @@ def fetch(url: str, request_id: str) -> tuple[int, str]:
     request = urllib.request.Request(url, headers={"X-Request-ID": request_id})
     with urllib.request.urlopen(request, timeout=10) as response:
         return response.status, response.headers["X-Request-ID"]
+
+
+def test_the_development_servers_request_lines_are_left_to_the_access_line():
+    def record(message: str, *args: str) -> logging.LogRecord:
+        return logging.LogRecord("werkzeug", logging.INFO, "serving.py", 1, message, args, None)
+
+    request_line = record('127.0.0.1 - - [24/Nov/2026 21:00:00] "%s" %s %s\n',
+                          f"GET /masuk?nik={NIK} HTTP/1.1", "200", "-")
+    banner = record(" * Running on http://127.0.0.1:5000")
+    keep = logs.DevServerRequestLines().filter
+    assert not keep(request_line) and keep(banner)

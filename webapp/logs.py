@@ -62,7 +62,19 @@ def configure(stream: IO[str]) -> logging.Handler:
     handler = json_handler(logging.StreamHandler(stream))
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    logging.getLogger("werkzeug").addFilter(DevServerRequestLines())
     return handler
+
+
+class DevServerRequestLines(logging.Filter):
+    """`flask run`'s server writes a line of its own per request, query string included;
+    the app's access line says the same without it. Its other lines (the address it
+    listens on, its errors) stay."""
+
+    _REQUEST_LINE = re.compile(r"\S+ - - \[")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno == logging.INFO and self._REQUEST_LINE.match(str(record.msg)))
 
 
 def json_handler(handler: logging.Handler, *, mask: bool = True) -> logging.Handler:
