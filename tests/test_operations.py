@@ -120,7 +120,7 @@ def test_siap_gives_a_hung_database_one_second(app, client, monkeypatch, silent_
     use_engine(monkeypatch, f"postgresql+psycopg://kpjku@127.0.0.1:{silent_server.port}/kpjku")
     started = time.monotonic()
     response = client.get("/siap")
-    assert time.monotonic() - started < readiness.CHECK_TIMEOUT + 1
+    assert time.monotonic() - started < readiness.CHECK_TIMEOUT + 3  # not the driver's own wait
     assert response.status_code == 503
     assert response.get_json()["database"] == "tidak menjawab"
 
@@ -139,7 +139,7 @@ def test_siap_gives_a_hung_redis_one_second(app, client, monkeypatch, silent_ser
     monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{silent_server.port}/0")
     started = time.monotonic()
     response = client.get("/siap")
-    assert time.monotonic() - started < readiness.CHECK_TIMEOUT + 1
+    assert time.monotonic() - started < readiness.CHECK_TIMEOUT + 3  # not the driver's own wait
     assert response.status_code == 503
     assert response.get_json() == {"status": "tidak siap", "database": "ok", "redis": "tidak menjawab"}
 
