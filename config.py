@@ -114,6 +114,10 @@ class Config:
     # limits per address need the client's address, not the proxy's.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
+    # Logs as one JSON object a line on stderr (webapp/logs.py); LOG_JSON=0 for plain
+    # Python logging. The tests read records through pytest instead.
+    LOG_JSON = os.environ.get("LOG_JSON", "1") != "0"
+
     SEND_FILE_MAX_AGE_DEFAULT = 60 * 60 * 24 * 7
     # Pages, fragments and JSON go out compressed (Flask-Compress), error pages and forms
     # sent back with their errors included; static files are
@@ -200,6 +204,7 @@ class TestingConfig(Config):
     MAIL_USE_SSL = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast: tests log in thousands of times
     VAPID_KEY_SOURCE = "generate"
+    LOG_JSON = False
 
 
 class ProductionConfig(Config):

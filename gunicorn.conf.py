@@ -51,3 +51,23 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# Gunicorn's own lines (a worker booting, timing out, exiting) in the app's format, one JSON
+# object a line (webapp/logs.py), so that everything on stderr reads the same way. The root
+# logger gets no handler here: the app adds its own (LOG_JSON), with the request's fields.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "root": {"level": "INFO", "handlers": []},
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["stderr"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
+    },
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["mask"],
+                   "stream": "ext://sys.stderr"},
+    },
+    "formatters": {"json": {"()": "webapp.logs.JsonFormatter"}},
+    # A worker's crash traceback may quote a database error, KPJ or NIK included.
+    "filters": {"mask": {"()": "webapp.logs.MaskPersonalNumbers"}},
+}

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
 
-from webapp import create_app  # noqa: E402
+from webapp import create_app, migrations_cli  # noqa: E402
 from webapp.registry.services import FILE_NAMES, ImportResult, import_directory  # noqa: E402
 
 FIRST_NAMES = ["Budi", "Siti", "Agus", "Dewi", "Rina", "Joko", "Sri", "Andi", "Wati", "Eko"]
@@ -144,6 +144,7 @@ def main() -> None:
         data.mkdir()
         generate(data, args.cards, args.months)
         app = create_app("development", SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}")
+        migrations_cli.load(app)
         with app.app_context():
             upgrade()
             rows, baseline = timed(lambda: parse_only(data))

@@ -20,7 +20,7 @@ from flask_migrate import upgrade
 
 from config import TestingConfig
 from tests.smtp import SmtpServer
-from webapp import create_app
+from webapp import create_app, migrations_cli
 from webapp.extensions import db, limiter
 from webapp.mail import wait_for_mail
 
@@ -113,6 +113,7 @@ def _schema_app(
         MAIL_USE_SSL=False,
     )
     app.test_client_class = IsolatedClient
+    migrations_cli.load(app)  # Flask-Migrate, which the app itself loads only for `flask db`
     with app.app_context():
         upgrade()
     yield app

@@ -28,12 +28,13 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     INSTANCE_DIR.mkdir(exist_ok=True)
     trust_proxies(app)
 
-    from webapp import assets, errors, formatting, input_guard, mail, security, toasts
-    from webapp.extensions import csrf, db, limiter, login_manager, migrate
+    from webapp import assets, errors, formatting, input_guard, logs, mail, migrations_cli, readiness, security, toasts
+    from webapp.extensions import csrf, db, limiter, login_manager
 
-    input_guard.init_app(app)  # first: hostile input is refused before anything reads it
+    logs.init_app(app)  # first: every request gets its id and its access line, refused ones too
+    input_guard.init_app(app)  # hostile input is refused before anything reads it
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    migrations_cli.init(app)  # `flask db`: Flask-Migrate is imported only when it runs
     csrf.init_app(app)
     limiter.init_app(app)
     _log_limiter_warnings()
@@ -48,6 +49,7 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     from webapp import auth, backoffice, balances, card, claims, kpj, main, merge, officers, registry, demo
 
     app.register_blueprint(main.bp)
+    readiness.init_app(app)  # /siap
     app.register_blueprint(auth.bp)
     app.register_blueprint(kpj.bp)
     app.register_blueprint(balances.bp)

@@ -1,4 +1,6 @@
-"""Unbound extension singletons; create_app() binds them with init_app()."""
+"""Unbound extension singletons; create_app() binds them with init_app().
+
+Flask-Migrate is not among them: webapp/migrations_cli.py loads it only for `flask db`."""
 
 import sqlite3
 
@@ -7,7 +9,6 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mailman import Mail
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
@@ -29,7 +30,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

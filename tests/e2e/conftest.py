@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import html
+import json
+import logging
 import os
 import re
 import threading
@@ -24,9 +26,11 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests import logcheck
 from tests.e2e.audit import audit
 from tests.conftest import chromium_path, missing_service
 from tests.factories import PASSWORD
+from webapp import logs
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -42,6 +46,8 @@ PHONE = {"width": 390, "height": 844}
 # The phones every flow runs on: a common one and the smallest still sold.
 PHONES = {"390x844": PHONE, "320x568": {"width": 320, "height": 568}}
 SCREENS = Path(__file__).resolve().parents[2] / "build" / "screens"
+# Everything the app logged while the browser tests ran, one JSON object a line.
+E2E_LOGS = Path(__file__).resolve().parents[2] / "build" / "e2e-logs.jsonl"
 
 
 # htmx arrives after the page's load event and first paint (static/js/app.js), so a test
@@ -112,6 +118,55 @@ def ready_before_acting() -> Iterator[None]:
         for name in LOCATOR_ACTIONS:
             patch.setattr(Locator, name, ready_first(getattr(Locator, name), lambda locator: locator.page))
         yield
+
+
+@pytest.fixture(scope="package", autouse=True)
+def app_logs(_schema_app: Flask) -> Iterator[Path]:
+    """The app's log lines of the whole browser run in build/e2e-logs.jsonl, as production
+    writes them (webapp/logs.py) but without the mask of long numbers, so that what is
+    checked is what the code itself logs. When this package's last test is done (not at the
+    end of a full run, whose fuzz and hostile-input tests put numbers in the paths they ask
+    for) the run fails if a line is not JSON, if a line holds a KPJ, a NIK or a mother's
+    name (tests/logcheck.py), or if there are no access lines at all: a check that saw
+    nothing would prove nothing.
+
+    After the session's app exists: its migrations run Alembic's fileConfig, which takes
+    every handler off the root logger."""
+    E2E_LOGS.parent.mkdir(parents=True, exist_ok=True)
+    handler = logs.json_handler(logging.FileHandler(E2E_LOGS, mode="w", encoding="utf-8"), mask=False)
+    # The development server's own request lines: gunicorn, in production, writes none.
+    handler.addFilter(lambda record: not record.name.startswith("werkzeug"))
+    root, app_logger = logging.getLogger(), logging.getLogger("webapp")
+    level = app_logger.level
+    app_logger.setLevel(logging.INFO)
+    root.addHandler(handler)
+    try:
+        yield E2E_LOGS
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+        app_logger.setLevel(level)
+    problems = check_logs(E2E_LOGS)
+    assert problems == [], "the app's logs of the browser tests:\n" + "\n".join(problems)
+
+
+def check_logs(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    problems = logcheck.offending_lines(lines, str(path))
+    access = 0
+    for number, line in enumerate(lines, start=1):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            problems.append(f"{path}:{number}: not a JSON object")
+            continue
+        if record.get("logger") == logs.ACCESS_LOGGER:
+            access += 1
+            if not (record.get("request_id") and record.get("path")):
+                problems.append(f"{path}:{number}: an access line without its request id or path")
+    if access == 0:
+        problems.append(f"{path}: no access line: the app's requests were not logged")
+    return problems
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ NOT_PAGES = {
     "main.manifest": "the web app manifest (JSON)",
     "main.service_worker": "the service worker script",
     "main.sehat": "the health check (JSON)",
+    "readiness.siap": "the readiness check (JSON)",
     "balances.laporan_csv": "a CSV download",
     "claims.dokumen": "a document download",
     "devmail.kotak_keluar": "the development outbox, not served in production",
