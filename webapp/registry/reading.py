@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,19 +99,20 @@ def read_rows(path: Path, reading: FileReading, problems: Problems) -> Iterator[
     with path.open(encoding="utf-8-sig", newline="") as file:
         reader = csv.reader(file, strict=True)
         try:
-            records = _numbered(reader)
-            header = next(records, None)
-            index = _header_index(spec, header[1] if header else [], problem)
+            header = next(reader, None)
+            index = _header_index(spec, header or [], problem)
             if index is None:
                 return
             reading.readable = True
             parse_row = _row_parser(spec, index, problem)
-            for line, record in records:
+            line = reader.line_num + 1  # the physical line a record starts on
+            for record in reader:
                 if record:  # a blank line carries nothing
                     reading.rows += 1
                     staged = parse_row(line, record)
                     if staged is not None:
                         yield staged
+                line = reader.line_num + 1  # a quoted cell may span lines
         except csv.Error as error:
             problem(reader.line_num, WHOLE, f"malformed CSV: {error}")
 
@@ -132,14 +134,6 @@ def _first_line_not_utf8(path: Path) -> int | None:
         except UnicodeDecodeError:
             return lines_before + 1
     return None
-
-
-def _numbered(reader: Any) -> Iterator[tuple[int, list[str]]]:
-    """Records with the physical line they start on (a quoted cell may span lines)."""
-    line = 1
-    for record in reader:
-        yield line, record
-        line = reader.line_num + 1
 
 
 Report = Callable[[int, str, str], None]
@@ -178,23 +172,35 @@ def _row_parser(
     errors still yields the cells that parsed: keys and references are checked across
     files for them too, as for any row (staging.py)."""
     width = len(index)
-    cells = [(name, index[name], parse) for name, parse in spec.columns.items()]
     names = list(spec.columns)
+    parsers = list(spec.columns.values())
+    cells_of = operator.itemgetter(*(index[name] for name in names))
     check = spec.check
 
     def parse_row(line: int, record: Sequence[str]) -> StagedRow | None:
         if len(record) != width:
             problem(line, WHOLE, f"{len(record)} fields but the header has {width}")
             return None
-        row: Row = {}
-        for name, position, parse in cells:
-            try:
-                row[name] = parse(record[position].strip())
-            except Invalid as error:
-                problem(line, name, str(error))
+        cells = cells_of(record)
+        try:  # the common case, every cell valid, in one comprehension
+            values = [parse(cell.strip()) for parse, cell in zip(parsers, cells, strict=True)]
+        except Invalid:
+            row = parse_each(line, cells)
+        else:
+            row = dict(zip(names, values, strict=True))
         if check:
             for column, reason in check(row):
                 problem(line, column, reason)
-        return (line, *(row.get(name) for name in names))
+        return (line, *map(row.get, names))
+
+    def parse_each(line: int, cells: Sequence[str]) -> Row:
+        """The cells that parse; each one that does not is reported and left out."""
+        row: Row = {}
+        for name, parse, cell in zip(names, parsers, cells, strict=True):
+            try:
+                row[name] = parse(cell.strip())
+            except Invalid as error:
+                problem(line, name, str(error))
+        return row
 
     return parse_row
