@@ -56,6 +56,12 @@ class Problems:
         if len(self._kept) >= 2 * self.keep:
             self._trim()
 
+    def absorb(self, other: Problems) -> None:
+        """Take in the problems another collector found (e.g. reading one file)."""
+        for problem in other.first():
+            self.add(problem)
+        self.count += other.count - len(other.first())
+
     def first(self) -> list[ImportProblem]:
         self._trim()
         return list(self._kept)

@@ -29,13 +29,8 @@ from webapp.registry.formats import (
     REFERENCES,
     FileSpec,
 )
-from webapp.registry.reading import (
-    WHOLE,
-    FileReading,
-    ImportProblem,
-    Problems,
-    read_rows,
-)
+from webapp.registry.reading import WHOLE, FileReading, ImportProblem, Problems
+from webapp.registry.loading import Loader, StagedFile
 from webapp.registry.staging import FileChanges
 
 __all__ = [
@@ -46,6 +41,11 @@ __all__ = [
     "ImportResult",
     "import_directory",
 ]
+
+
+# For the import's own transaction: the server's default (4 MB) sends its hash joins and
+# aggregates over millions of staged keys to disk.
+WORK_MEM = "256MB"
 
 
 @dataclass
@@ -68,11 +68,13 @@ class ImportResult:
 
 @dataclass
 class _Run:
-    """One import under way: the files read and where their rows are staged."""
+    """One import under way: the files staged so far and what was found wrong."""
 
     problems: Problems = field(default_factory=Problems)
     readings: dict[str, FileReading] = field(default_factory=dict)
     staged: dict[str, sa.Table] = field(default_factory=dict)
+    duplicates: dict[str, bool] = field(default_factory=dict)  # file name → any duplicate key
+    changed_cards: sa.Table | None = None
 
     def stage_of(self, spec: FileSpec) -> sa.Table | None:
         return self.staged.get(spec.name)
@@ -84,36 +86,38 @@ class _Run:
 def import_directory(directory: Path) -> ImportResult:
     """Import the registry CSV files present in directory, all or nothing.
 
-    Commits on success. On any error nothing is written and the session is rolled back,
-    so the caller's session should hold no pending changes of its own.
+    Each file is checked and, while no error has been found, merged as soon as it is
+    staged; any error, in this file or a later one, rolls everything back. Commits on
+    success. The caller's session should hold no pending changes of its own.
     """
     result = ImportResult()
     run = _Run()
+    result.ignored = _misnamed_files(directory, run.problems)
+    present = [(spec, directory / spec.name) for spec in FILES if (directory / spec.name).is_file()]
+    if not present:
+        expected = ", ".join(FILE_NAMES)
+        reason = f"no registry files; expected any of {expected}"
+        run.problems.add(ImportProblem(str(directory), 0, WHOLE, reason))
+    loader = Loader(present)
     try:
-        result.ignored = _misnamed_files(directory, run.problems)
-        for spec in FILES:
-            path = directory / spec.name
-            if path.is_file():
-                _stage_file(path, spec, run)
-                result.counts[spec.name] = run.readings[spec.name].rows
-        if not run.readings:
-            expected = ", ".join(FILE_NAMES)
-            reason = f"no registry files; expected any of {expected}"
-            run.problems.add(ImportProblem(str(directory), 0, WHOLE, reason))
-        _check_across_files(run)
+        if present and db.session.get_bind().dialect.name == "postgresql":
+            # Hash joins and aggregates over millions of staged keys, kept in memory.
+            db.session.execute(sa.text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+        for staged in loader.files():
+            _take_file(staged, run, result)
         result.errors, result.error_count = run.problems.first(), run.problems.count
         if result.ok:
-            _merge(run, result)
-            _drop(run)
             db.session.commit()
-            _analyze(spec.table for spec in FILES if _changed(result.changes.get(spec.name)))
         else:
+            _forget_writes(result)
             db.session.rollback()
-            _drop(run)
-            db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        loader.close()
+    if result.ok:
+        _analyze(spec.table for spec in FILES if _changed(result.changes.get(spec.name)))
     return result
 
 
@@ -134,69 +138,66 @@ def _misnamed_files(directory: Path, problems: Problems) -> list[str]:
     return [name for name in csv_files if name.lower() not in FILE_NAMES]
 
 
-def _stage_file(path: Path, spec: FileSpec, run: _Run) -> None:
-    reading = run.readings[spec.name] = FileReading(spec)
-    table = staging.staging_table(spec)
-    staging.create(table)
-    run.staged[spec.name] = table
-    staging.load(table, read_rows(path, reading, run.problems))
+
+def _forget_writes(result: ImportResult) -> None:
+    result.changes = {}
+    result.kept_corrected = result.cards_with_new_contributions = 0
 
 
-def _check_across_files(run: _Run) -> None:
-    """Duplicate keys within each file, references between files and to the database,
-    and each contribution's programmes against its card's segment, all in SQL."""
-    duplicates = {
-        name: staging.report_duplicates(reading.spec, run.staged[name], run.problems)
-        for name, reading in run.readings.items()
-        if reading.readable
-    }
+def _take_file(staged: StagedFile, run: _Run, result: ImportResult) -> None:
+    """Check a staged file against itself and the files before it; merge it while the run
+    has no error so far."""
+    spec = staged.spec
+    run.readings[spec.name] = staged.reading
+    run.staged[spec.name] = staged.table
+    run.problems.absorb(staged.problems)
+    result.counts[spec.name] = staged.reading.rows
+    _check(spec, run)
+    if run.problems.count == 0:
+        _merge(spec, staged.table, run, result)
+
+
+def _check(spec: FileSpec, run: _Run) -> None:
+    """Duplicate keys within the file, its references to earlier files and the database,
+    and, for contributions, each one's programmes against its card's segment: in SQL."""
+    staged = run.staged[spec.name]
+    if run.readings[spec.name].readable:
+        run.duplicates[spec.name] = staging.report_duplicates(spec, staged, run.problems)
     for reference in REFERENCES:
-        source = run.stage_of(reference.source)
         # An unreadable target already has its error; don't repeat it per row.
-        if source is None or not run.readable(reference.target):
-            continue
-        target = run.stage_of(reference.target)
-        staging.report_unknown(reference, source, target, run.problems)
-    contributions = run.stage_of(CONTRIBUTIONS)
-    if contributions is not None and run.readable(MEMBERSHIPS):
+        if reference.source is spec and run.readable(reference.target):
+            target = run.stage_of(reference.target)
+            staging.report_unknown(reference, staged, target, run.problems)
+    if spec is CONTRIBUTIONS and run.readable(MEMBERSHIPS):
         staging.report_programmes(
-            contributions,
+            staged,
             run.stage_of(MEMBERSHIPS),
-            duplicates.get(MEMBERSHIPS.name, False),
+            run.duplicates.get(MEMBERSHIPS.name, False),
             run.problems,
         )
 
 
-def _merge(run: _Run, result: ImportResult) -> None:
-    """Foreign keys first: every file in FILES order, one upsert statement each."""
-    for spec in FILES:
-        staged = run.stage_of(spec)
-        if staged is None:
-            continue
-        if spec is MEMBERSHIPS:
-            result.kept_corrected = keep_corrected(staged)
-        if spec is CONTRIBUTIONS:
-            # The cards whose balances this import moves, kept past the merge (after which
-            # nothing differs any more) for whatever derives from contributions.
-            changed = staging.temporary_keys(
-                "import_changed_cards",
-                CONTRIBUTIONS.table.c.kpj,
-                staging.changed_keys(spec, staged, "kpj"),
-            )
-            run.staged["changed cards"] = changed
-        result.changes[spec.name] = staging.count_changes(spec, staged)
-        staging.merge(spec, staged)
-        if spec is CONTRIBUTIONS:
-            result.cards_with_new_contributions = _count(changed)
+def _merge(spec: FileSpec, staged: sa.Table, run: _Run, result: ImportResult) -> None:
+    """One upsert statement for the whole file (FILES order puts foreign keys first)."""
+    if spec is MEMBERSHIPS:
+        result.kept_corrected = keep_corrected(staged)
+    if spec is CONTRIBUTIONS:
+        # The cards whose balances this import moves, kept past the merge (after which
+        # nothing differs any more) for whatever derives from contributions.
+        run.changed_cards = staging.temporary_keys(
+            "import_changed_cards",
+            CONTRIBUTIONS.table.c.kpj,
+            staging.changed_keys(spec, staged, "kpj"),
+        )
+    result.changes[spec.name] = staging.count_changes(spec, staged)
+    staging.merge(spec, staged)
+    if spec is CONTRIBUTIONS and run.changed_cards is not None:
+        result.cards_with_new_contributions = _count(run.changed_cards)
+        staging.drop(db.session.connection(), run.changed_cards)
 
 
 def _count(table: sa.Table) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(table)) or 0
-
-
-def _drop(run: _Run) -> None:
-    for table in run.staged.values():
-        staging.drop(table)
 
 
 def _changed(changes: FileChanges | None) -> bool:

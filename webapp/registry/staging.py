@@ -52,12 +52,17 @@ def _dialect() -> str:
 # --- the tables ------------------------------------------------------------------------------
 
 
-def staging_table(spec: FileSpec) -> sa.Table:
-    """A temporary table for the rows of spec's file: its line, then its columns."""
+def staging_table(spec: FileSpec, name: str | None = None, *, unlogged: bool = False) -> sa.Table:
+    """A table for the rows of spec's file: its line, then its columns. Temporary (seen by
+    the import's own connection only) unless unlogged: then another connection can fill it
+    (loading.py), and whoever made it drops it."""
     columns = [sa.Column(LINE, sa.Integer, nullable=False)] + [
-        sa.Column(name, spec.table.c[name].type, nullable=True) for name in spec.columns
+        sa.Column(column, spec.table.c[column].type, nullable=True) for column in spec.columns
     ]
-    return _temporary(f"import_{spec.table.name}", *columns)
+    name = name or f"import_{spec.table.name}"
+    if unlogged:
+        return sa.Table(name, sa.MetaData(), *columns, prefixes=["UNLOGGED"])
+    return _temporary(name, *columns)
 
 
 def _temporary(name: str, *columns: sa.Column[Any]) -> sa.Table:
@@ -71,20 +76,19 @@ def _temporary(name: str, *columns: sa.Column[Any]) -> sa.Table:
     )
 
 
-def create(table: sa.Table) -> None:
+def create(connection: sa.Connection, table: sa.Table) -> None:
     # SQLite keeps a temporary table for the connection's life, and its pysqlite driver
     # does not undo DDL on rollback: one left by an interrupted run goes first.
-    drop(table)
-    table.create(db.session.connection())
+    drop(connection, table)
+    table.create(connection)
 
 
-def drop(table: sa.Table) -> None:
-    _execute(sa.text(f"DROP TABLE IF EXISTS {table.name}"))
+def drop(connection: sa.Connection, table: sa.Table) -> None:
+    connection.execute(sa.text(f"DROP TABLE IF EXISTS {table.name}"))
 
 
-def load(table: sa.Table, rows: Iterable[StagedRow]) -> None:
+def load(connection: sa.Connection, table: sa.Table, rows: Iterable[StagedRow]) -> None:
     """Stream rows into a staging table: PostgreSQL's COPY, else inserts of WRITE_BATCH."""
-    connection = db.session.connection()
     names = [column.name for column in table.columns]
     if connection.dialect.name == "postgresql":
         driver = connection.connection.driver_connection
@@ -93,9 +97,9 @@ def load(table: sa.Table, rows: Iterable[StagedRow]) -> None:
             with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-        # Temporary tables are never analysed by autovacuum: without statistics the
-        # checks below would be planned for an empty table.
-        _execute(sa.text(f"ANALYZE {table.name}"))
+        # Autovacuum may not have analysed a fresh table yet (and never analyses a
+        # temporary one): without statistics the checks would be planned for an empty one.
+        connection.execute(sa.text(f"ANALYZE {table.name}"))
     else:
         insert = table.insert()
         for batch in _batched(rows, WRITE_BATCH):
@@ -281,6 +285,6 @@ def temporary_keys(name: str, column: sa.Column[Any], rows: sa.Select[Any]) -> s
     """A temporary table of one column filled from a query, e.g. the cards whose
     contributions an import changed."""
     table = _temporary(name, sa.Column(column.name, column.type, primary_key=True))
-    create(table)
+    create(db.session.connection(), table)
     _execute(table.insert().from_select([column.name], rows))
     return table
