@@ -141,7 +141,8 @@ def report_duplicates(spec: FileSpec, staged: sa.Table, problems: Problems) -> b
     column = "+".join(spec.key)
     found = False
     for line, first in _stream(query):
-        problems.add(ImportProblem(spec.name, line, column, f"duplicate key, first on line {first}"))
+        reason = f"duplicate key, first on line {first}"
+        problems.add(ImportProblem(spec.name, line, column, reason))
         found = True
     return found
 
@@ -195,9 +196,10 @@ def report_programmes(
     )
     for found in _stream(query):
         amounts = found._mapping
-        for column, programme in NOT_COVERED[amounts["segment"]]:
+        segment_name = amounts["segment"]
+        for column, programme in NOT_COVERED[segment_name]:
             if amounts[column]:
-                reason = f"must be 0 for segment {amounts['segment']}, which has no {programme.value}"
+                reason = f"must be 0 for segment {segment_name}, which has no {programme.value}"
                 problems.add(ImportProblem("contributions.csv", found.line, column, reason))
 
 
