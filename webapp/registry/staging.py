@@ -1,11 +1,12 @@
-"""The registry import's staging tables (DESIGN §4): each file streams into a temporary
-table of its own (PostgreSQL: COPY; SQLite: batched inserts), where the checks across
-files and rows run as set-based SQL, and from which each file is merged into its table
-with one INSERT ... SELECT ... ON CONFLICT DO UPDATE. Python never holds a file's rows.
+"""The registry import's staging tables (DESIGN §4): each file streams into a table of its
+own (PostgreSQL: COPY into an unlogged table, loading.py; SQLite: batched inserts into a
+temporary one), where the checks across files and rows run as set-based SQL, and from which
+each file is merged into its table with one INSERT ... SELECT ... ON CONFLICT DO UPDATE.
+Python never holds a file's rows.
 
 Staged columns are nullable: a row with errors still stages the cells that parsed, so a
-duplicate key or an unknown reference is reported on it too. The merge only runs when the
-run has no error at all, when every staged row is complete.
+duplicate key or an unknown reference is reported on it too. A file is only merged while
+the run has found no error, so every staged row it merges is complete.
 """
 
 from __future__ import annotations
