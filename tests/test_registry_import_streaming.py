@@ -4,6 +4,7 @@ Memory itself is measured by bench/import_bench.py, not here."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import random
 import re
@@ -34,6 +35,9 @@ from webapp.registry.reading import FileReading, ImportProblem, Problems, read_r
 from webapp.registry.services import import_directory
 
 
+POOLED = 3
+
+
 def population_file(path: Path, people: int) -> Path:
     rows = (
         f"{3171010101900000 + n},Nama {n},Jakarta,1990-01-01,L,Ibu {n}\n" for n in range(people)
@@ -43,12 +47,16 @@ def population_file(path: Path, people: int) -> Path:
 
 
 def staging_tables() -> set[str]:
-    """Temporary tables, and on PostgreSQL the unlogged ones the loading thread fills."""
+    """On PostgreSQL the unlogged tables the loading thread fills (temporary ones go with
+    their transaction); on SQLite the temporary tables of every pooled connection, which
+    outlive a transaction when created outside it."""
     if db.engine.dialect.name == "postgresql":
         query = "SELECT tablename FROM pg_tables WHERE tablename LIKE 'import%'"
-    else:
-        query = "SELECT name FROM sqlite_temp_master WHERE name LIKE 'import%'"
-    return set(db.session.scalars(sa.text(query)))
+        return set(db.session.scalars(sa.text(query)))
+    query = sa.text("SELECT name FROM sqlite_temp_master WHERE name LIKE 'import%'")
+    with contextlib.ExitStack() as stack:
+        connections = [stack.enter_context(db.engine.connect()) for _ in range(POOLED)]
+        return {name for connection in connections for name in connection.scalars(query)}
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -211,9 +219,12 @@ def test_no_staging_table_outlives_an_import(app, tmp_path):
     files["contributions.csv"][0]["wage"] = "x"
     write_files(bad, files)
 
-    assert import_directory(good).ok
-    assert not import_directory(bad).ok
-    assert import_directory(good).ok
+    with contextlib.ExitStack() as stack:  # a pool of several connections, as in a server
+        for _ in range(POOLED):
+            stack.enter_context(db.engine.connect())
+    for directory in (good, bad, good, bad):
+        assert import_directory(directory).ok is (directory == good)
+        db.session.remove()  # the next run may get another pooled connection
 
     assert staging_tables() == set()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import queue
 import secrets
+import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,14 @@ class _Cancelled(Exception):
     pass
 
 
+def _begin_now(connection: sa.Connection) -> None:
+    """pysqlite opens a transaction only before a row is written, so a CREATE TABLE
+    before that would commit at once and survive a rollback: open it first."""
+    driver = connection.connection.driver_connection
+    if isinstance(driver, sqlite3.Connection) and not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
 class Loader:
     """Iterate over files() to get each file once it is staged; close() in any case."""
 
@@ -56,10 +65,12 @@ class Loader:
 
     def files(self) -> Iterator[StagedFile]:
         if not self._background:
+            connection = db.session.connection()
+            _begin_now(connection)
             for spec, path in self._files:
                 table = staging.staging_table(spec)
                 self.tables.append(table)
-                yield self._stage(db.session.connection(), spec, path, table)
+                yield self._stage(connection, spec, path, table)
             return
         engine = db.engine  # the thread has no application context of its own
         self._thread = threading.Thread(target=self._run, args=(engine,), daemon=True)
@@ -69,13 +80,21 @@ class Loader:
                 raise item
             yield item
 
+    def before_commit(self) -> None:
+        """Drop the temporary tables within the import's transaction: on SQLite they would
+        otherwise outlive it on a pooled connection that the session may not get again."""
+        if not self._background:
+            for table in self.tables:
+                staging.drop(db.session.connection(), table)
+
     def close(self) -> None:
-        """Stop the thread, then drop what it staged (after the import's commit or rollback,
-        in a transaction of its own)."""
+        """After the import's commit or rollback: stop the thread, then drop the unlogged
+        tables it staged, in a transaction of their own. (A rollback took the temporary
+        ones of SQLite with it: they were created within the import's transaction.)"""
         self._cancelled.set()
         if self._thread is not None:
             self._thread.join()
-        if self.tables:
+        if self._background and self.tables:
             connection = db.session.connection()
             for table in self.tables:
                 staging.drop(connection, table)

@@ -107,6 +107,7 @@ def import_directory(directory: Path) -> ImportResult:
             _take_file(staged, run, result)
         result.errors, result.error_count = run.problems.first(), run.problems.count
         if result.ok:
+            loader.before_commit()
             db.session.commit()
         else:
             _forget_writes(result)
