@@ -40,15 +40,20 @@ def import_command(directory: Path) -> None:
         )
     if result.kept_corrected:
         click.echo(f"memberships: kept {result.kept_corrected} corrected cards")
+    if "contributions.csv" in result.changes:
+        click.echo(
+            f"contributions: {result.cards_with_new_contributions} cards "
+            "with new or changed contributions"
+        )
 
 
 def _report_errors(result: ImportResult) -> None:
     for problem in result.errors[:MAX_ERRORS_SHOWN]:
         click.echo(str(problem), err=True)
-    hidden = len(result.errors) - MAX_ERRORS_SHOWN
+    hidden = result.error_count - MAX_ERRORS_SHOWN
     if hidden > 0:
         click.echo(f"… and {hidden} more", err=True)
-    click.echo(f"{len(result.errors)} error(s): nothing was imported.", err=True)
+    click.echo(f"{result.error_count} error(s): nothing was imported.", err=True)
 
 
 corrections_cli = AppGroup("corrections", help="Biodata corrections approved in the portal.")

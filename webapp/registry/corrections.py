@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from datetime import date
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import sqlalchemy as sa
 
@@ -20,45 +20,32 @@ BIODATA = ("nik", "full_name", "birth_date", "mother_name")
 _EXPORTED_STATUS = {KpjStatus.DIKLAIM: KpjStatus.NONAKTIF, KpjStatus.DIGABUNG: KpjStatus.NONAKTIF}
 
 
-def keep_corrected(rows: Sequence[dict[str, Any]], lookup_batch: int) -> int:
-    """Rewrite, in place, each memberships.csv row that carries the old biodata of an
-    approved correction of its card with the corrected values (the latest correction's).
-    Other columns are left as imported. Returns how many rows were kept corrected."""
-    corrections = _corrections_of(sorted({row["kpj"] for row in rows}), lookup_batch)
-    kept = 0
-    for row in rows:
-        of_card = corrections.get(row["kpj"])
-        if not of_card:
-            continue
-        sent = tuple(row[column] for column in BIODATA)
-        if any(sent == _old(correction) for correction in of_card):
-            latest = of_card[-1]
-            row.update({column: getattr(latest, column) for column in BIODATA})
-            kept += 1
-    return kept
-
-
-def _corrections_of(kpjs: list[str], lookup_batch: int) -> dict[str, list[CardCorrection]]:
-    """The approved corrections of these cards, oldest first: one query per batch of KPJs."""
-    found: dict[str, list[CardCorrection]] = {}
-    for start in range(0, len(kpjs), lookup_batch):
-        batch = kpjs[start : start + lookup_batch]
-        for correction in db.session.scalars(
-            sa.select(CardCorrection)
-            .where(CardCorrection.kpj.in_(batch))
-            .order_by(CardCorrection.approved_at, CardCorrection.id)
-        ):
-            found.setdefault(correction.kpj, []).append(correction)
-    return found
-
-
-def _old(correction: CardCorrection) -> tuple[str, str, date, str]:
-    return (
-        correction.old_nik,
-        correction.old_full_name,
-        correction.old_birth_date,
-        correction.old_mother_name,
+def keep_corrected(staged: sa.Table) -> int:
+    """Rewrite each staged memberships.csv row that carries the old biodata of an approved
+    correction of its card with the corrected values (the latest correction's), in one
+    statement. Other columns are left as imported. Returns how many rows were kept."""
+    corrections = _table(CardCorrection)
+    sent_old = sa.exists().where(
+        corrections.c.kpj == staged.c.kpj,
+        *(corrections.c[f"old_{column}"] == staged.c[column] for column in BIODATA),
     )
+    corrected = {column: _latest(corrections, column, staged) for column in BIODATA}
+    result = db.session.execute(sa.update(staged).where(sent_old).values(corrected))
+    return cast(sa.CursorResult[Any], result).rowcount
+
+
+def _latest(corrections: sa.Table, column: str, staged: sa.Table) -> Any:
+    return (
+        sa.select(corrections.c[column])
+        .where(corrections.c.kpj == staged.c.kpj)
+        .order_by(corrections.c.approved_at.desc(), corrections.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _table(model: type[Any]) -> sa.Table:
+    return cast(sa.Table, model.__table__)
 
 
 def export(out: IO[str], columns: Sequence[str]) -> int:
