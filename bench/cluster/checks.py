@@ -252,7 +252,6 @@ def failover(cluster: Cluster, total: int = 2000, clients: int = 8, kill_at: flo
     budget = Budget(total)
     calls: list[Call] = []
     kill = {"at": math.inf, "answered": 0}
-    killed = threading.Event()
 
     def killer() -> None:
         while budget.answered() < total * kill_at and not budget.exhausted():
@@ -260,7 +259,6 @@ def failover(cluster: Cluster, total: int = 2000, clients: int = 8, kill_at: flo
         kill["answered"] = budget.answered()
         kill["at"] = time.monotonic()
         a.kill()
-        killed.set()
 
     def work(number: int) -> None:
         browser, email, token, unread = workers[number]
