@@ -90,11 +90,12 @@ def test_killing_an_instance_under_load_loses_no_committed_transaction(cluster):
     assert seen.requests >= 1990  # a login whose form failed sends no POST
     assert seen.reads_ok > 500 and seen.reads_lost == 0
     assert seen.logins_ok <= seen.sessions_created <= seen.logins_ok + seen.logins_cut
-    # GETs on A when it died were answered by B (nginx retried them); only a POST already
-    # sent to A may fail, and nginx did not send it again.
-    assert len(seen.failed) == seen.failed_in_flight_posts
+    # GETs on A when it died were answered by B (nginx retried them). Only a POST that nginx
+    # had sent to A may fail, and it was not sent again: one in flight when A died, or one
+    # written, in the instant after, on a kept-alive connection to A not yet seen closed.
+    assert len(seen.failed) == seen.failed_posts_sent_once_to_a
     assert all(call.method == "POST" and call.status == 502 for call in seen.failed)
-    assert seen.started_after_kill > 1000 and seen.failed_after_kill == 0
-    assert set(seen.last_upstreams) == {"B"}
+    assert seen.started_after_kill > 1000 and seen.failed_a_second_after_kill == 0
+    assert seen.last_upstreams["B"] >= seen.started_after_kill - seen.failed_after_kill
     # A is back: nginx sends to both again once its fail_timeout has passed.
     assert cluster.browser().get(cluster.instances[0], "/sehat").status == 200

@@ -7,6 +7,7 @@ Every check uses the demo's accounts (`flask demo load` ran on the cluster's dat
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import math
@@ -188,8 +189,10 @@ class LoadResult:
     statuses: Counter
     failed: list[Call]  # calls without a success answer
     failed_in_flight_posts: int  # of those: POSTs under way when A died
+    failed_posts_sent_once_to_a: int  # of those: POSTs nginx sent to A alone (its log)
     started_after_kill: int
     failed_after_kill: int
+    failed_a_second_after_kill: int  # started more than a second after A was reaped
     reads_ok: int
     reads_lost: int  # answered 303 but not in the database: must be 0
     reads_cut_but_committed: int  # no answer, yet committed (the answer was what died)
@@ -205,9 +208,11 @@ class LoadResult:
             f"{self.requests} requests in {self.seconds:.1f} s "
             f"({self.requests / self.seconds:.0f} req/s); A killed after {self.killed_after}",
             f"answers: {dict(sorted(self.statuses.items()))}",
-            f"failed: {len(self.failed)} (POSTs in flight on A when it died: "
+            f"failed: {len(self.failed)} (POSTs sent to A alone, not re-sent: "
+            f"{self.failed_posts_sent_once_to_a}; in flight when it died: "
             f"{self.failed_in_flight_posts}); started after the kill: {self.started_after_kill}, "
-            f"of which failed: {self.failed_after_kill}",
+            f"of which failed: {self.failed_after_kill} (a second after: "
+            f"{self.failed_a_second_after_kill})",
             f"mark-read POSTs: {self.reads_ok} answered 303, {self.reads_lost} of them missing in "
             f"the database; cut but committed: {self.reads_cut_but_committed}",
             f"logins: {self.logins_ok} answered 303, {self.logins_cut} cut; sessions created: "
@@ -250,39 +255,47 @@ def failover(cluster: Cluster, total: int = 2000, clients: int = 8, kill_at: flo
     log_start = cluster.access_log.stat().st_size
 
     budget = Budget(total)
-    calls: list[Call] = []
-    kill = {"at": math.inf, "answered": 0}
+    calls: list[Call] = []  # shared by the threads: list.append and extend are atomic
+    crashed: list[BaseException] = []
+    # From just before SIGKILL to its reaping: a request under way at any moment of it may
+    # have been on A when it died.
+    kill = {"from": math.inf, "to": math.inf, "answered": 0}
 
     def killer() -> None:
         while budget.answered() < total * kill_at and not budget.exhausted():
             time.sleep(0.005)
         kill["answered"] = budget.answered()
-        kill["at"] = time.monotonic()
+        kill["from"] = time.monotonic()
         a.kill()
+        kill["to"] = time.monotonic()
 
     def work(number: int) -> None:
+        try:
+            load(number)
+        except BaseException as error:  # re-raised below: a lost thread must not pass unseen
+            crashed.append(error)
+
+    def load(number: int) -> None:
         browser, email, token, unread = workers[number]
         rng = random.Random(seed * 1000 + number)
-        mine: list[Call] = []
         while True:
             choice = rng.random()
             if choice < 0.05:
                 if not budget.take(2):
                     break
-                mine.extend(_login(cluster, browser.address, email, budget))
+                calls.extend(_login(cluster, browser.address, email, budget))
             elif choice < 0.45 and unread:
                 if not budget.take(1):
                     break
                 notification = unread.pop()
                 form = {"notifikasi": str(notification), "csrf_token": token}
-                mine.append(_timed(budget, "read", "POST", lambda: browser.post(
+                calls.append(_timed(budget, "read", "POST", lambda: browser.post(
                     proxy, "/notifikasi/baca", form), notification))
             else:
                 if not budget.take(1):
                     break
                 path = rng.choice(PAGES)
-                mine.append(_timed(budget, "page", "GET", lambda: browser.get(proxy, path)))
-        calls.extend(mine)
+                calls.append(_timed(budget, "page", "GET", lambda: browser.get(proxy, path)))
 
     started = time.monotonic()
     threads = [threading.Thread(target=work, args=(n,)) for n in range(clients)]
@@ -295,6 +308,8 @@ def failover(cluster: Cluster, total: int = 2000, clients: int = 8, kill_at: flo
     seconds = time.monotonic() - started
     watcher.join()
     cluster.start_instance(a)  # the cluster whole again for what comes next
+    if crashed:
+        raise crashed[0]
 
     return _judge(cluster, calls, seconds, kill, sessions_before, log_start, (a, b))
 
@@ -328,7 +343,7 @@ def _timed(budget: Budget, kind: str, method: str, send, notification: int | Non
     try:
         answer = send()
         call.status, call.request_id = answer.status, answer.headers.get("X-Request-ID")
-    except OSError:
+    except (OSError, http.client.HTTPException):  # refused, reset, cut short: no answer
         call.status = 0
     call.ended = time.monotonic()
     budget.done()
@@ -362,16 +377,16 @@ def _count(cluster: Cluster, table: str) -> int:
 
 def _judge(cluster: Cluster, calls: list[Call], seconds: float, kill: dict, sessions_before: int,
            log_start: int, servers: tuple[Instance, Instance]) -> LoadResult:
-    killed_at = kill["at"]
     with cluster.engine().connect() as connection:
         read = set(connection.scalars(sa.text(
             "SELECT id FROM notifications WHERE read_at IS NOT NULL")))
     reads = [call for call in calls if call.kind == "read"]
     logins = [call for call in calls if call.kind == "login"]
     failed = [call for call in calls if not call.ok]
-    after = [call for call in calls if call.started > killed_at]
+    after = [call for call in calls if call.started > kill["to"]]
     log = _access_log(cluster, log_start)
     a, b = servers
+    upstreams = {entry["request_id"]: entry["upstream_addr"] for entry in log}
     return LoadResult(
         requests=len(calls),
         seconds=seconds,
@@ -380,9 +395,15 @@ def _judge(cluster: Cluster, calls: list[Call], seconds: float, kill: dict, sess
         failed=failed,
         failed_in_flight_posts=sum(
             1 for call in failed
-            if call.method == "POST" and call.started <= killed_at <= call.ended
+            if call.method == "POST" and call.started <= kill["to"] and call.ended >= kill["from"]
+        ),
+        failed_posts_sent_once_to_a=sum(
+            1 for call in failed
+            if call.method == "POST" and upstreams.get(call.request_id) == a.address
         ),
         started_after_kill=len(after),
+        failed_a_second_after_kill=sum(
+            1 for call in after if call.started > kill["to"] + 1 and not call.ok),
         failed_after_kill=sum(1 for call in after if not call.ok),
         reads_ok=sum(1 for call in reads if call.status == 303),
         reads_lost=sum(1 for call in reads if call.status == 303 and call.notification not in read),
