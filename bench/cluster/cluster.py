@@ -277,7 +277,7 @@ def nginx_config(*, prefix: Path, listen: str, server_name: str, servers: list[s
         "listen": listen,
         "server_name": server_name,
         "servers": "\n".join(
-            f"        server {server} max_fails=1 fail_timeout=10s;" for server in servers
+            f"        server {server} max_fails=3 fail_timeout=5s;" for server in servers
         ),
         "certificate": str(certificate),
         "certificate_key": str(certificate_key),
