@@ -110,9 +110,12 @@ def report_load(result: checks.LoadResult, problems: list[str]) -> None:
     check(problems, result.logins_ok <= result.sessions_created
           <= result.logins_ok + result.logins_cut,
           "one session per answered login, none from a POST sent twice")
-    check(problems, len(result.failed) == result.failed_posts_sent_once_to_a
-          and all(call.method == "POST" for call in result.failed),
-          "the only failures are POSTs nginx had sent to A and did not re-send (GETs were retried)")
+    cut_gets = [call for call in result.failed if call.method == "GET"]
+    print(f"  GETs cut mid-answer (A died while sending; nginx cannot retry them): {len(cut_gets)}")
+    check(problems, len(result.failed) == result.failed_posts_sent_once_to_a + len(cut_gets)
+          and all(call.status == 0 for call in cut_gets),
+          "the only failures are POSTs nginx had sent to A and did not re-send, and GETs A "
+          "had begun to answer (every other GET was retried)")
     check(problems, result.started_after_kill > 0 and result.failed_a_second_after_kill == 0
           and result.last_upstreams["B"] >= result.started_after_kill - result.failed_after_kill,
           "B answered everything started after the kill; from a second after it, all succeeded")
