@@ -6,7 +6,7 @@ gunicorn's own where it has one). The reasons are beside each setting."""
 import multiprocessing
 import os
 
-# Behind nginx on the same machine (README, "Several app servers"): not reachable from
+# Behind nginx on the same machine (README, "Production"): not reachable from
 # outside. GUNICORN_BIND=0.0.0.0:8000 when the proxy runs elsewhere.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 

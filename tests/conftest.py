@@ -38,10 +38,14 @@ def missing_service(reason: str) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests of one database's own behaviour are deselected, not skipped, on the other:
-    sqlite_only on PostgreSQL, postgres_only (its query plans) on SQLite."""
+    sqlite_only on PostgreSQL; postgres_only (its query plans) and cluster (a PostgreSQL
+    database, Redis and nginx of their own) on SQLite."""
     on_sqlite = os.environ.get("TEST_DATABASE_URL", "sqlite").startswith("sqlite")
-    other = "postgres_only" if on_sqlite else "sqlite_only"
-    chosen = [item for item in items if item.get_closest_marker(other) is None]
+    other = {"postgres_only", "cluster"} if on_sqlite else {"sqlite_only"}
+    chosen = [
+        item for item in items
+        if not any(item.get_closest_marker(marker) for marker in other)
+    ]
     if len(chosen) == len(items):
         return
     config.hook.pytest_deselected(items=[item for item in items if item not in chosen])
