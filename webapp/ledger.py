@@ -30,7 +30,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import extract, func, literal, select, union_all
+from sqlalchemy import Integer, String, cast, extract, func, literal, null, select, union_all
 
 from webapp.extensions import db
 from webapp.models import Contribution, JhtRate, LedgerEntry, LedgerKind
@@ -203,33 +203,102 @@ def _year(
 
 # --- Reading ------------------------------------------------------------------------------
 
+# Every read of the ledger is one statement: the branches of a UNION ALL, each row shaped
+# (tag, kpj, year, month, day, a, b, text), so that a page pays one round trip for all the
+# money of its cards whatever their number, their years or the branches the page adds.
+TAG_RATE = "RATE"
+ROW_COLUMNS = ("tag", "kpj", "year", "month", "day", "a", "b", "text")
 
-def load(kpjs: Sequence[str], as_of: date) -> tuple[dict[str, Movements], dict[str, dict[tuple[int, int], int]]]:
-    """Every card's JHT movements and JP contributions by month, up to as_of, in one
-    query: the registry's contributions and the portal's entries side by side."""
+
+@dataclass(frozen=True)
+class Entry:
+    """A portal ledger entry as a page shows it (the one that emptied a closed card)."""
+
+    id: int
+    kind: str
+    amount: int
+    booked_on: date
+    counterpart_kpj: str | None
+
+
+@dataclass
+class Book:
+    """What one statement read for a set of cards, up to as_of."""
+
+    jht: dict[str, Movements] = field(default_factory=lambda: defaultdict(Movements))
+    # JP contributions by (year, month) paid.
+    jp: dict[str, dict[tuple[int, int], int]] = field(default_factory=lambda: defaultdict(dict))
+    closing: dict[str, Entry] = field(default_factory=dict)  # the latest emptying entry
+    rates: dict[int, Decimal] = field(default_factory=dict)
+    # Rows of the branches the caller added, by their tag.
+    extra: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _row(tag, kpj, year, month, day=None, a=None, b=None, text=None) -> tuple:
+    return tuple(
+        value if hasattr(value, "self_group") else null() if value is None else literal(value)
+        for value in (tag, kpj, year, month, day, a, b, text)
+    )
+
+
+def _branches(kpjs: Sequence[str], as_of: date) -> list:
     paid_year, paid_month = extract("year", Contribution.paid_on), extract("month", Contribution.paid_on)
-    booked_year, booked_month = extract("year", LedgerEntry.booked_on), extract("month", LedgerEntry.booked_on)
     contributions = (
-        select(Contribution.kpj, paid_year, paid_month, literal(CONTRIBUTION),
-               func.sum(Contribution.jht), func.sum(Contribution.jp))
+        select(*_row(literal(CONTRIBUTION), Contribution.kpj, paid_year, paid_month,
+                     cast(None, Integer), func.sum(Contribution.jht), func.sum(Contribution.jp),
+                     cast(None, String)))
         .where(Contribution.kpj.in_(kpjs), Contribution.paid_on <= as_of)
         .group_by(Contribution.kpj, paid_year, paid_month)
     )
-    entries = (
-        select(LedgerEntry.kpj, booked_year, booked_month, LedgerEntry.kind,
-               func.sum(LedgerEntry.amount), literal(0))
-        .where(LedgerEntry.kpj.in_(kpjs), LedgerEntry.booked_on <= as_of)
-        .group_by(LedgerEntry.kpj, booked_year, booked_month, LedgerEntry.kind)
-    )
-    jht: dict[str, Movements] = defaultdict(Movements)
-    jp: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)
-    for kpj, year, month, kind, amount, jp_amount in db.session.execute(union_all(contributions, entries)):
+    booked = LedgerEntry.booked_on
+    entries = select(
+        *_row(LedgerEntry.kind, LedgerEntry.kpj, extract("year", booked), extract("month", booked),
+              extract("day", booked), LedgerEntry.amount, LedgerEntry.id, LedgerEntry.counterpart_kpj)
+    ).where(LedgerEntry.kpj.in_(kpjs), booked <= as_of)
+    # Whole hundredths of a percent: exact on SQLite too, which keeps NUMERIC as a float.
+    rates = select(*_row(literal(TAG_RATE), cast(None, String), JhtRate.year, cast(None, Integer),
+                         cast(None, Integer), func.round(JhtRate.rate * 100)))
+    return [contributions, entries, rates]
+
+
+def read(kpjs: Sequence[str], as_of: date, extra: Sequence = ()) -> Book:
+    """Every card's JHT movements and JP contributions by month up to as_of, its portal
+    entries, and the return rates, in one statement; with the rows of `extra` (selects of
+    the same shape, see _row) kept by tag for the caller."""
+    book = Book()
+    statement = union_all(*_branches(kpjs, as_of), *extra)
+    for tag, kpj, year, month, day, a, b, text in db.session.execute(statement):
         # PostgreSQL returns numerics for EXTRACT and SUM: normalise to int.
-        year, month = int(year), int(month)
-        jht[kpj].add(kind, year, month, int(amount))
-        if kind == CONTRIBUTION:
-            jp[kpj][year, month] = int(jp_amount)
-    return jht, jp
+        if tag == CONTRIBUTION:
+            year, month = int(year), int(month)
+            book.jht[kpj].add(CONTRIBUTION, year, month, int(a))
+            book.jp[kpj][year, month] = int(b)
+        elif tag == TAG_RATE:
+            book.rates[int(year)] = Decimal(int(a)).scaleb(-2)
+        elif tag in LedgerKind.__members__:
+            _add_entry(book, Entry(int(b), tag, int(a), date(int(year), int(month), int(day)), text), kpj)
+        else:
+            book.extra[tag].append((kpj, year, month, day, a, b, text))
+    return book
+
+
+def _add_entry(book: Book, entry: Entry, kpj: str) -> None:
+    book.jht[kpj].add(entry.kind, entry.booked_on.year, entry.booked_on.month, entry.amount)
+    if LedgerKind(entry.kind).closes_card:
+        latest = book.closing.get(kpj)
+        if latest is None or (entry.booked_on, entry.id) > (latest.booked_on, latest.id):
+            book.closing[kpj] = entry
+
+
+def row(tag, kpj, year, month, day=None, a=None, b=None, text=None) -> tuple:
+    """The columns of an extra branch for read(): tag names its rows in Book.extra."""
+    return _row(literal(tag), kpj, year, month, day, a, b, text)
+
+
+def load(kpjs: Sequence[str], as_of: date) -> tuple[dict[str, Movements], dict[str, dict[tuple[int, int], int]]]:
+    """Every card's JHT movements and JP contributions by month, up to as_of."""
+    book = read(kpjs, as_of)
+    return book.jht, book.jp
 
 
 def rates() -> dict[int, Decimal]:
@@ -237,13 +306,12 @@ def rates() -> dict[int, Decimal]:
 
 
 def ledgers(kpjs: Sequence[str], as_of: date) -> dict[str, Ledger]:
-    """The JHT ledger of each card, in two queries."""
+    """The JHT ledger of each card, in one statement."""
     kpjs = list(dict.fromkeys(kpjs))
     if not kpjs:
         return {}
-    movements, _ = load(kpjs, as_of)
-    known = rates()
-    return {kpj: build(movements.get(kpj, Movements()), known, as_of) for kpj in kpjs}
+    book = read(kpjs, as_of)
+    return {kpj: build(book.jht.get(kpj, Movements()), book.rates, as_of) for kpj in kpjs}
 
 
 def values_on(kpjs: Sequence[str], day: date) -> dict[str, int]:

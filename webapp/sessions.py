@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Request, request, session
-from sqlalchemy import delete, select
+from flask import Request, g, request, session
+from sqlalchemy import delete, func, select
 from ua_parser import parse as parse_user_agent
 
 from webapp.extensions import db
-from webapp.models import Account, AuthSession, utcnow
+from webapp.models import Account, AuthSession, Notification, utcnow
 from webapp.tokens import digest, new_token
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -75,30 +75,43 @@ def open_session(kind: Kind, owner_id: int):
 
 
 def load(_request: Request) -> Account | None:
-    """flask-login's request loader: the account of a live session, else None."""
-    found = live(PARTICIPANT, Account)
+    """flask-login's request loader: the account of a live session, else None. The tab
+    bar's unread count (webapp/notifications) comes in the same statement, since every
+    page with a tab bar loads the account anyway: one round trip less per page."""
+    found = live(PARTICIPANT, Account, _unread_count())
     if found is None:
         return None
-    record, account = found
+    record, account, unread = found
     account.current_session_id = record.id
+    g.unread_notifications = unread or 0
     return account
 
 
-def live(kind: Kind, owner_model: Any) -> tuple[Any, Any] | None:
-    """This browser's session row of `kind` and its owner (a row of owner_model), while the
-    session lives; an expired one is deleted."""
+def _unread_count():
+    return (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.account_id == Account.id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def live(kind: Kind, owner_model: Any, *columns: Any) -> tuple[Any, ...] | None:
+    """This browser's session row of `kind` and its owner (a row of owner_model), with the
+    values of `columns` asked in the same statement, while the session lives; an expired
+    one is deleted."""
     token = session.get(kind.key)
     if not isinstance(token, str):
         return None
     row = db.session.execute(
-        select(kind.model, owner_model)
+        select(kind.model, owner_model, *columns)
         .join(owner_model, owner_model.id == kind.owner_column())
         .where(kind.model.token_hash == digest(token))
     ).first()
     if row is None:
         session.pop(kind.key, None)
         return None
-    record, owner = row
+    record, owner, *values = row
     now = utcnow()
     if is_expired(record, now, kind):
         db.session.delete(record)
@@ -108,7 +121,7 @@ def live(kind: Kind, owner_model: Any) -> tuple[Any, Any] | None:
     if now - record.last_seen_at >= TOUCH_INTERVAL:
         record.last_seen_at = now
         db.session.commit()
-    return record, owner
+    return (record, owner, *values)
 
 
 def is_expired(record, now: datetime, kind: Kind = PARTICIPANT) -> bool:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from webapp.extensions import db
 from webapp.identity import KPJ_PATTERN, FieldDifference, membership_differences
@@ -215,10 +215,11 @@ def decode_differences(detail: str | None) -> list[FieldDifference]:
 
 
 def linked_cards(account: Account) -> list[Membership]:
-    """The account's cards, active first, newest first."""
+    """The account's cards, active first, newest first, with their employers in the same
+    statement (Beranda and Profil each spend one statement on them)."""
     cards = db.session.scalars(
         select(Membership)
-        .options(selectinload(Membership.employer))
+        .options(joinedload(Membership.employer))
         .where(Membership.account_id == account.id)
         .order_by(Membership.registered_on.desc())
     ).all()
