@@ -22,6 +22,7 @@ just before and just after a merge is the same to the rupiah."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,7 +31,10 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import Integer, String, cast, extract, func, literal, null, select, union_all
+from sqlalchemy import (
+    CompoundSelect, Date, Integer, String, bindparam, cast, extract, func, literal, null, select,
+    union_all,
+)
 
 from webapp.extensions import db
 from webapp.models import Contribution, JhtRate, LedgerEntry, LedgerKind
@@ -234,6 +238,21 @@ class Book:
     extra: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
 
 
+# The statement is built once per process and run with these two parameters: building
+# and hashing a statement of this size costs more than running it.
+KPJS = "kpjs"
+AS_OF = "as_of"
+
+
+def kpjs_param():
+    """The cards a branch reads: `Contribution.kpj.in_(kpjs_param())`."""
+    return bindparam(KPJS, expanding=True)
+
+
+def as_of_param():
+    return bindparam(AS_OF, type_=Date)
+
+
 def _row(tag, kpj, year, month, day=None, a=None, b=None, text=None) -> tuple:
     return tuple(
         value if hasattr(value, "self_group") else null() if value is None else literal(value)
@@ -241,33 +260,44 @@ def _row(tag, kpj, year, month, day=None, a=None, b=None, text=None) -> tuple:
     )
 
 
-def _branches(kpjs: Sequence[str], as_of: date) -> list:
+def row(tag, kpj, year, month, day=None, a=None, b=None, text=None) -> tuple:
+    """The columns of an extra branch for read(): tag names its rows in Book.extra. A
+    branch selects with kpjs_param() and as_of_param(), and nothing else bound."""
+    return _row(literal(tag), kpj, year, month, day, a, b, text)
+
+
+def _branches() -> list:
     paid_year, paid_month = extract("year", Contribution.paid_on), extract("month", Contribution.paid_on)
     contributions = (
         select(*_row(literal(CONTRIBUTION), Contribution.kpj, paid_year, paid_month,
                      cast(None, Integer), func.sum(Contribution.jht), func.sum(Contribution.jp),
                      cast(None, String)))
-        .where(Contribution.kpj.in_(kpjs), Contribution.paid_on <= as_of)
+        .where(Contribution.kpj.in_(kpjs_param()), Contribution.paid_on <= as_of_param())
         .group_by(Contribution.kpj, paid_year, paid_month)
     )
     booked = LedgerEntry.booked_on
     entries = select(
         *_row(LedgerEntry.kind, LedgerEntry.kpj, extract("year", booked), extract("month", booked),
               extract("day", booked), LedgerEntry.amount, LedgerEntry.id, LedgerEntry.counterpart_kpj)
-    ).where(LedgerEntry.kpj.in_(kpjs), booked <= as_of)
+    ).where(LedgerEntry.kpj.in_(kpjs_param()), booked <= as_of_param())
     # Whole hundredths of a percent: exact on SQLite too, which keeps NUMERIC as a float.
     rates = select(*_row(literal(TAG_RATE), cast(None, String), JhtRate.year, cast(None, Integer),
                          cast(None, Integer), func.round(JhtRate.rate * 100)))
     return [contributions, entries, rates]
 
 
+@functools.lru_cache(maxsize=16)
+def _statement(extra: tuple) -> CompoundSelect:
+    return union_all(*_branches(), *extra)
+
+
 def read(kpjs: Sequence[str], as_of: date, extra: Sequence = ()) -> Book:
     """Every card's JHT movements and JP contributions by month up to as_of, its portal
-    entries, and the return rates, in one statement; with the rows of `extra` (selects of
-    the same shape, see _row) kept by tag for the caller."""
+    entries, and the return rates, in one statement; with the rows of `extra` (branches
+    built once, with row(), see there) kept by tag for the caller."""
     book = Book()
-    statement = union_all(*_branches(kpjs, as_of), *extra)
-    for tag, kpj, year, month, day, a, b, text in db.session.execute(statement):
+    rows = db.session.execute(_statement(tuple(extra)), {KPJS: list(kpjs), AS_OF: as_of})
+    for tag, kpj, year, month, day, a, b, text in rows:
         # PostgreSQL returns numerics for EXTRACT and SUM: normalise to int.
         if tag == CONTRIBUTION:
             year, month = int(year), int(month)
@@ -288,11 +318,6 @@ def _add_entry(book: Book, entry: Entry, kpj: str) -> None:
         latest = book.closing.get(kpj)
         if latest is None or (entry.booked_on, entry.id) > (latest.booked_on, latest.id):
             book.closing[kpj] = entry
-
-
-def row(tag, kpj, year, month, day=None, a=None, b=None, text=None) -> tuple:
-    """The columns of an extra branch for read(): tag names its rows in Book.extra."""
-    return _row(literal(tag), kpj, year, month, day, a, b, text)
 
 
 def load(kpjs: Sequence[str], as_of: date) -> tuple[dict[str, Movements], dict[str, dict[tuple[int, int], int]]]:

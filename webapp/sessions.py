@@ -12,12 +12,13 @@ functions that take one serve both."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Request, g, request, session
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from ua_parser import parse as parse_user_agent
 
 from webapp.extensions import db
@@ -78,7 +79,7 @@ def load(_request: Request) -> Account | None:
     """flask-login's request loader: the account of a live session, else None. The tab
     bar's unread count (webapp/notifications) comes in the same statement, since every
     page with a tab bar loads the account anyway: one round trip less per page."""
-    found = live(PARTICIPANT, Account, _unread_count())
+    found = live(PARTICIPANT, Account, _UNREAD_COUNT)
     if found is None:
         return None
     record, account, unread = found
@@ -87,13 +88,12 @@ def load(_request: Request) -> Account | None:
     return account
 
 
-def _unread_count():
-    return (
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.account_id == Account.id, Notification.read_at.is_(None))
-        .scalar_subquery()
-    )
+_UNREAD_COUNT = (
+    select(func.count())
+    .select_from(Notification)
+    .where(Notification.account_id == Account.id, Notification.read_at.is_(None))
+    .scalar_subquery()
+)
 
 
 def live(kind: Kind, owner_model: Any, *columns: Any) -> tuple[Any, ...] | None:
@@ -103,11 +103,7 @@ def live(kind: Kind, owner_model: Any, *columns: Any) -> tuple[Any, ...] | None:
     token = session.get(kind.key)
     if not isinstance(token, str):
         return None
-    row = db.session.execute(
-        select(kind.model, owner_model, *columns)
-        .join(owner_model, owner_model.id == kind.owner_column())
-        .where(kind.model.token_hash == digest(token))
-    ).first()
+    row = db.session.execute(_live_statement(kind, owner_model, columns), {"token_hash": digest(token)}).first()
     if row is None:
         session.pop(kind.key, None)
         return None
@@ -122,6 +118,16 @@ def live(kind: Kind, owner_model: Any, *columns: Any) -> tuple[Any, ...] | None:
         record.last_seen_at = now
         db.session.commit()
     return (record, owner, *values)
+
+
+@functools.lru_cache(maxsize=8)
+def _live_statement(kind: Kind, owner_model: Any, columns: tuple) -> Select:
+    """Built once: every signed-in request runs it, and building it costs more than running it."""
+    return (
+        select(kind.model, owner_model, *columns)
+        .join(owner_model, owner_model.id == kind.owner_column())
+        .where(kind.model.token_hash == bindparam("token_hash"))
+    )
 
 
 def is_expired(record, now: datetime, kind: Kind = PARTICIPANT) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
-from sqlalchemy import and_, extract, func, select
+from sqlalchemy import and_, bindparam, extract, func, select
 from sqlalchemy.orm import joinedload
 
 from webapp import ledger, rules
@@ -45,7 +45,7 @@ def jht_summaries(kpjs: Sequence[str], as_of: date) -> dict[str, JhtSummary]:
     kpjs = list(dict.fromkeys(kpjs))
     if not kpjs:
         return {}
-    book = ledger.read(kpjs, as_of, [_last_contributions(kpjs, as_of)])
+    book = ledger.read(kpjs, as_of, [_LAST_CONTRIBUTIONS])
     last = _last_of(book)
     return {
         kpj: _summary(ledger.build(book.jht.get(kpj, Movements()), book.rates, as_of), last.get(kpj))
@@ -242,13 +242,17 @@ def owned_card(account_id: int, link_ref: str) -> Membership | None:
     """The card linked to this account under link_ref (its address in URLs), with its
     employer loaded; None when there is no such card or it is someone else's (callers
     must not tell the two apart)."""
-    return db.session.scalar(
-        select(Membership)
-        .options(joinedload(Membership.employer))
-        .where(Membership.link_ref == link_ref, Membership.account_id == account_id)
-        # The card may already sit in the session without its employer: load it anyway.
-        .execution_options(populate_existing=True)
-    )
+    return db.session.scalar(_OWNED_CARD, {"link_ref": link_ref, "account_id": account_id})
+
+
+# Built once: every card page runs it.
+_OWNED_CARD = (
+    select(Membership)
+    .options(joinedload(Membership.employer))
+    .where(Membership.link_ref == bindparam("link_ref"), Membership.account_id == bindparam("account_id"))
+    # The card may already sit in the session without its employer: load it anyway.
+    .execution_options(populate_existing=True)
+)
 
 
 def card_statement(kpj: str, as_of: date, *, card: Membership | None = None) -> CardStatement:
@@ -261,7 +265,7 @@ def card_statement(kpj: str, as_of: date, *, card: Membership | None = None) -> 
             raise LookupError(kpj)
     elif card.kpj != kpj:
         raise ValueError(f"card {card.kpj} is not KPJ {kpj}")
-    book = ledger.read([kpj], as_of, [_last_contributions([kpj], as_of), _jp_wages(kpj, as_of)])
+    book = ledger.read([kpj], as_of, [_LAST_CONTRIBUTIONS, _JP_WAGES])
     jht = ledger.build(book.jht.get(kpj, Movements()), book.rates, as_of)
     jp_ledger = ledger.build(Movements(contributions=book.jp.get(kpj, {})), book.rates, as_of)
     return CardStatement(
@@ -280,12 +284,12 @@ TAG_LAST = "LAST"
 TAG_WAGES = "WAGES"
 
 
-def _last_contributions(kpjs: Sequence[str], as_of: date):
+def _last_contributions():
     """The contribution of the latest period of each card: its period, wage and the day
     it was paid (as yyyymmdd)."""
     latest = (
         select(Contribution.kpj, func.max(Contribution.period).label("period"))
-        .where(Contribution.kpj.in_(kpjs), Contribution.paid_on <= as_of)
+        .where(Contribution.kpj.in_(ledger.kpjs_param()), Contribution.paid_on <= ledger.as_of_param())
         .group_by(Contribution.kpj)
         .subquery()
     )
@@ -295,6 +299,9 @@ def _last_contributions(kpjs: Sequence[str], as_of: date):
         *ledger.row(TAG_LAST, Contribution.kpj, extract("year", Contribution.period),
                     extract("month", Contribution.period), None, Contribution.wage, paid_on)
     ).join(latest, and_(Contribution.kpj == latest.c.kpj, Contribution.period == latest.c.period))
+
+
+_LAST_CONTRIBUTIONS = _last_contributions()
 
 
 def _last_of(book: ledger.Book) -> dict[str, LastContribution]:
@@ -309,7 +316,7 @@ def _last_of(book: ledger.Book) -> dict[str, LastContribution]:
     return last
 
 
-def _jp_wages(kpj: str, as_of: date):
+def _jp_wages():
     """Months with a JP contribution, grouped by period year and wage: the wage cap applies
     per year, and a card has few distinct wages per year. Each group's latest month rides
     along, for the last period paid."""
@@ -318,9 +325,13 @@ def _jp_wages(kpj: str, as_of: date):
         select(*ledger.row(TAG_WAGES, Contribution.kpj, year,
                            extract("month", func.max(Contribution.period)), None,
                            Contribution.wage, func.count()))
-        .where(Contribution.kpj == kpj, Contribution.jp > 0, Contribution.paid_on <= as_of)
+        .where(Contribution.kpj.in_(ledger.kpjs_param()), Contribution.jp > 0,
+               Contribution.paid_on <= ledger.as_of_param())
         .group_by(Contribution.kpj, year, Contribution.wage)
     )
+
+
+_JP_WAGES = _jp_wages()
 
 
 def _wages_of(book: ledger.Book) -> JpWages:
