@@ -170,23 +170,35 @@ def build(movements: Movements, rates: Mapping[int, Decimal], as_of: date) -> Le
     closed = movements.closed_in is not None and movements.closed_in <= (as_of.year, as_of.month)
     last_year = movements.closed_in[0] if closed else as_of.year
     rows, opening = [], 0
+    by_year = _by_year(movements, (as_of.year, as_of.month))
     for year in range(min(keys)[0], last_year + 1):
-        row = _year(year, opening, movements, rates, as_of, closes=closed and year == last_year)
+        row = _year(year, opening, by_year.get(year, _NOTHING), movements, rates, as_of,
+                    closes=closed and year == last_year)
         rows.append(row)
         opening = row.closing
     return Ledger(tuple(rows), closed=closed)
 
 
-def _year(
-    year: int, opening: int, movements: Movements, rates: Mapping[int, Decimal], as_of: date,
-    *, closes: bool,
-) -> YearRow:
-    def in_year(amounts: ByMonth) -> dict[int, int]:
-        return {m: a for (y, m), a in amounts.items() if y == year and (y, m) <= (as_of.year, as_of.month)}
+# A year's contributions, money merged in and partial payouts, each by month.
+YearMonths = tuple[dict[int, int], dict[int, int], dict[int, int]]
+_NOTHING: YearMonths = ({}, {}, {})
 
-    contributions, merged_in, paid_out = (
-        in_year(movements.contributions), in_year(movements.merged_in), in_year(movements.paid_out)
-    )
+
+def _by_year(movements: Movements, until: tuple[int, int]) -> dict[int, YearMonths]:
+    """The movements up to `until` (year, month) split by year, in one pass over them."""
+    years: dict[int, YearMonths] = {}
+    for slot, amounts in enumerate((movements.contributions, movements.merged_in, movements.paid_out)):
+        for (year, month), amount in amounts.items():
+            if (year, month) <= until:
+                years.setdefault(year, ({}, {}, {}))[slot][month] = amount
+    return years
+
+
+def _year(
+    year: int, opening: int, months_of_year: YearMonths, movements: Movements,
+    rates: Mapping[int, Decimal], as_of: date, *, closes: bool,
+) -> YearRow:
+    contributions, merged_in, paid_out = months_of_year
     money_in = {m: contributions.get(m, 0) + merged_in.get(m, 0) for m in contributions | merged_in}
     if closes:
         assert movements.closed_in is not None
