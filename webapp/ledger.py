@@ -32,8 +32,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from sqlalchemy import (
-    CompoundSelect, Date, Integer, String, bindparam, cast, extract, func, literal, null, select,
-    union_all,
+    BigInteger, CompoundSelect, Date, Integer, String, bindparam, cast, extract, func, literal, null,
+    or_, select, union_all,
 )
 
 from webapp.extensions import db
@@ -55,6 +55,10 @@ class Movements:
     paid_out: dict[tuple[int, int], int] = field(default_factory=dict)  # partial payouts
     closed_in: tuple[int, int] | None = None  # the month a closing entry emptied the card
     closed_amount: int = 0
+    # Contributions of whole years, folded by the database: year -> (total, Σ amount·month).
+    # A whole year earns on them 12·total − Σ amount·month twelfths, all that the rule
+    # needs of its months (see development()).
+    whole_years: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def add(self, kind: str, year: int, month: int, amount: int) -> None:
         key = (year, month)
@@ -70,6 +74,7 @@ class Movements:
 
     def months(self) -> set[tuple[int, int]]:
         keys = set(self.contributions) | set(self.merged_in) | set(self.paid_out)
+        keys |= {(year, MONTHS) for year in self.whole_years}
         return keys | ({self.closed_in} if self.closed_in else set())
 
 
@@ -147,15 +152,23 @@ def rate_for(year: int, rates: Mapping[int, Decimal]) -> tuple[Decimal, int | No
 
 
 def development(
-    opening: int, paid: ByMonth, rate: Decimal, months: int, paid_out: ByMonth | None = None
+    opening: int, paid: ByMonth, rate: Decimal, months: int, paid_out: ByMonth | None = None,
+    whole: tuple[int, int] | None = None,
 ) -> int:
     """Development earned by the end of month `months` of a year (see the module's
     docstring), `paid` mapping the month money came in to its amount and `paid_out` the
     month money left. With months = 12 and nothing out this is exactly DESIGN §5's
-    full-year rule, floor(opening·r + Σ amount·r·(12 − m)/12)."""
+    full-year rule, floor(opening·r + Σ amount·r·(12 − m)/12). `whole` is more money in,
+    given as (total, Σ amount·month) for a whole year (months = 12): since every m ≤ 12,
+    its Σ amount·(12 − m) is 12·total − Σ amount·month."""
     weighted = opening * months + sum(
         amount * max(0, months - month) for month, amount in paid.items()
     )
+    if whole is not None:
+        if months != MONTHS:
+            raise ValueError("a year's money folded by month weighs only over the whole year")
+        total, by_month = whole
+        weighted += MONTHS * total - by_month
     weighted -= sum(amount * max(0, months - month + 1) for month, amount in (paid_out or {}).items())
     return math.floor(Fraction(rate) / 100 * weighted / MONTHS)
 
@@ -206,11 +219,12 @@ def _year(
     else:
         months = as_of.month - 1 if year == as_of.year else MONTHS
     rate, fallback_from, known = rate_for(year, rates)
-    earned = development(opening, money_in, rate, months, paid_out)
+    whole = movements.whole_years.get(year)
+    earned = development(opening, money_in, rate, months, paid_out, whole)
     transfers = sum(merged_in.values()) - sum(paid_out.values())
     if closes:
         transfers -= movements.closed_amount
-    total_contributions = sum(contributions.values())
+    total_contributions = sum(contributions.values()) + (whole[0] if whole else 0)
     closing = opening + total_contributions + transfers + earned
     is_estimate = year == as_of.year and not closes
     return YearRow(year, rate, fallback_from, known, opening, total_contributions, transfers,
@@ -220,10 +234,14 @@ def _year(
 # --- Reading ------------------------------------------------------------------------------
 
 # Every read of the ledger is one statement: the branches of a UNION ALL, each row shaped
-# (tag, kpj, year, month, day, a, b, text), so that a page pays one round trip for all the
-# money of its cards whatever their number, their years or the branches the page adds.
+# (tag, kpj, year, month, day, a, b, c, d, text), so that a page pays one round trip for
+# all the money of its cards whatever their number, their years or the branches the page
+# adds. Contributions of the years before as_of's come folded by year (one row a year
+# instead of twelve: all that the development of a whole year needs of them, see
+# development()), those of as_of's year by month; an emptied card's by month throughout,
+# since the year it was emptied in is not whole.
 TAG_RATE = "RATE"
-ROW_COLUMNS = ("tag", "kpj", "year", "month", "day", "a", "b", "text")
+TAG_WHOLE_YEAR = "YEAR"
 
 
 @dataclass(frozen=True)
@@ -242,18 +260,24 @@ class Book:
     """What one statement read for a set of cards, up to as_of."""
 
     jht: dict[str, Movements] = field(default_factory=lambda: defaultdict(Movements))
-    # JP contributions by (year, month) paid.
+    # JP contributions by (year, month) paid, and folded by whole year (see Movements).
     jp: dict[str, dict[tuple[int, int], int]] = field(default_factory=lambda: defaultdict(dict))
+    jp_years: dict[str, dict[int, tuple[int, int]]] = field(default_factory=lambda: defaultdict(dict))
     closing: dict[str, Entry] = field(default_factory=dict)  # the latest emptying entry
     rates: dict[int, Decimal] = field(default_factory=dict)
     # Rows of the branches the caller added, by their tag.
     extra: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+
+    def jp_movements(self, kpj: str) -> Movements:
+        """A card's JP contributions as movements, to develop like JHT (a lump sum)."""
+        return Movements(contributions=self.jp.get(kpj, {}), whole_years=self.jp_years.get(kpj, {}))
 
 
 # The statement is built once per process and run with these two parameters: building
 # and hashing a statement of this size costs more than running it.
 KPJS = "kpjs"
 AS_OF = "as_of"
+YEAR_START = "year_start"  # 1 January of as_of's year
 
 
 def kpjs_param():
@@ -265,37 +289,54 @@ def as_of_param():
     return bindparam(AS_OF, type_=Date)
 
 
-def _row(tag, kpj, year, month, day=None, a=None, b=None, text=None) -> tuple:
+def _row(tag, kpj, year, month, day=None, a=None, b=None, c=None, d=None, text=None) -> tuple:
     return tuple(
         value if hasattr(value, "self_group") else null() if value is None else literal(value)
-        for value in (tag, kpj, year, month, day, a, b, text)
+        for value in (tag, kpj, year, month, day, a, b, c, d, text)
     )
 
 
-def row(tag, kpj, year, month, day=None, a=None, b=None, text=None) -> tuple:
-    """The columns of an extra branch for read(): tag names its rows in Book.extra. A
-    branch selects with kpjs_param() and as_of_param(), and nothing else bound."""
-    return _row(literal(tag), kpj, year, month, day, a, b, text)
+def row(tag, kpj, year, month, day=None, a=None, b=None, c=None, d=None, text=None) -> tuple:
+    """The columns of an extra branch for read(): tag names its rows in Book.extra, as
+    (kpj, year, month, day, a, b, c, d, text). A branch binds kpjs_param() and
+    as_of_param() only."""
+    return _row(literal(tag), kpj, year, month, day, a, b, c, d, text)
 
 
 def _branches() -> list:
     paid_year, paid_month = extract("year", Contribution.paid_on), extract("month", Contribution.paid_on)
-    contributions = (
+    emptied = select(LedgerEntry.kpj).where(
+        LedgerEntry.kpj.in_(kpjs_param()),
+        LedgerEntry.kind.in_([kind.value for kind in LedgerKind if kind.closes_card]),
+        LedgerEntry.booked_on <= as_of_param(),
+    )
+    year_start = bindparam(YEAR_START, type_=Date)
+    by_month = (
         select(*_row(literal(CONTRIBUTION), Contribution.kpj, paid_year, paid_month,
                      cast(None, Integer), func.sum(Contribution.jht), func.sum(Contribution.jp),
-                     cast(None, String)))
-        .where(Contribution.kpj.in_(kpjs_param()), Contribution.paid_on <= as_of_param())
+                     cast(None, BigInteger), cast(None, BigInteger), cast(None, String)))
+        .where(Contribution.kpj.in_(kpjs_param()), Contribution.paid_on <= as_of_param(),
+               or_(Contribution.paid_on >= year_start, Contribution.kpj.in_(emptied)))
         .group_by(Contribution.kpj, paid_year, paid_month)
+    )
+    by_year = (
+        select(*_row(literal(TAG_WHOLE_YEAR), Contribution.kpj, paid_year, None, None,
+                     func.sum(Contribution.jht), func.sum(Contribution.jht * paid_month),
+                     func.sum(Contribution.jp), func.sum(Contribution.jp * paid_month)))
+        .where(Contribution.kpj.in_(kpjs_param()), Contribution.paid_on < year_start,
+               Contribution.paid_on <= as_of_param(), Contribution.kpj.not_in(emptied))
+        .group_by(Contribution.kpj, paid_year)
     )
     booked = LedgerEntry.booked_on
     entries = select(
         *_row(LedgerEntry.kind, LedgerEntry.kpj, extract("year", booked), extract("month", booked),
-              extract("day", booked), LedgerEntry.amount, LedgerEntry.id, LedgerEntry.counterpart_kpj)
+              extract("day", booked), LedgerEntry.amount, LedgerEntry.id, None, None,
+              LedgerEntry.counterpart_kpj)
     ).where(LedgerEntry.kpj.in_(kpjs_param()), booked <= as_of_param())
     # Whole hundredths of a percent: exact on SQLite too, which keeps NUMERIC as a float.
     rates = select(*_row(literal(TAG_RATE), cast(None, String), JhtRate.year, cast(None, Integer),
                          cast(None, Integer), func.round(JhtRate.rate * 100)))
-    return [contributions, entries, rates]
+    return [by_month, by_year, entries, rates]
 
 
 @functools.lru_cache(maxsize=16)
@@ -308,19 +349,23 @@ def read(kpjs: Sequence[str], as_of: date, extra: Sequence = ()) -> Book:
     entries, and the return rates, in one statement; with the rows of `extra` (branches
     built once, with row(), see there) kept by tag for the caller."""
     book = Book()
-    rows = db.session.execute(_statement(tuple(extra)), {KPJS: list(kpjs), AS_OF: as_of})
-    for tag, kpj, year, month, day, a, b, text in rows:
+    parameters = {KPJS: list(kpjs), AS_OF: as_of, YEAR_START: date(as_of.year, 1, 1)}
+    rows = db.session.execute(_statement(tuple(extra)), parameters)
+    for tag, kpj, year, month, day, a, b, c, d, text in rows:
         # PostgreSQL returns numerics for EXTRACT and SUM: normalise to int.
         if tag == CONTRIBUTION:
             year, month = int(year), int(month)
             book.jht[kpj].add(CONTRIBUTION, year, month, int(a))
             book.jp[kpj][year, month] = int(b)
+        elif tag == TAG_WHOLE_YEAR:
+            book.jht[kpj].whole_years[int(year)] = (int(a), int(b))
+            book.jp_years[kpj][int(year)] = (int(c), int(d))
         elif tag == TAG_RATE:
             book.rates[int(year)] = Decimal(int(a)).scaleb(-2)
         elif tag in LedgerKind.__members__:
             _add_entry(book, Entry(int(b), tag, int(a), date(int(year), int(month), int(day)), text), kpj)
         else:
-            book.extra[tag].append((kpj, year, month, day, a, b, text))
+            book.extra[tag].append((kpj, year, month, day, a, b, c, d, text))
     return book
 
 
@@ -330,12 +375,6 @@ def _add_entry(book: Book, entry: Entry, kpj: str) -> None:
         latest = book.closing.get(kpj)
         if latest is None or (entry.booked_on, entry.id) > (latest.booked_on, latest.id):
             book.closing[kpj] = entry
-
-
-def load(kpjs: Sequence[str], as_of: date) -> tuple[dict[str, Movements], dict[str, dict[tuple[int, int], int]]]:
-    """Every card's JHT movements and JP contributions by month, up to as_of."""
-    book = read(kpjs, as_of)
-    return book.jht, book.jp
 
 
 def rates() -> dict[int, Decimal]:

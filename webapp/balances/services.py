@@ -267,7 +267,7 @@ def card_statement(kpj: str, as_of: date, *, card: Membership | None = None) -> 
         raise ValueError(f"card {card.kpj} is not KPJ {kpj}")
     book = ledger.read([kpj], as_of, [_LAST_CONTRIBUTIONS, _JP_WAGES])
     jht = ledger.build(book.jht.get(kpj, Movements()), book.rates, as_of)
-    jp_ledger = ledger.build(Movements(contributions=book.jp.get(kpj, {})), book.rates, as_of)
+    jp_ledger = ledger.build(book.jp_movements(kpj), book.rates, as_of)
     return CardStatement(
         card=card,
         as_of=as_of,
@@ -306,7 +306,7 @@ _LAST_CONTRIBUTIONS = _last_contributions()
 
 def _last_of(book: ledger.Book) -> dict[str, LastContribution]:
     last = {}
-    for kpj, year, month, _, wage, paid_on, _ in book.extra[TAG_LAST]:
+    for kpj, year, month, _, wage, paid_on, *_ in book.extra[TAG_LAST]:
         paid_on = int(paid_on)
         last[kpj] = LastContribution(
             date(int(year), int(month), 1),
@@ -336,6 +336,6 @@ _JP_WAGES = _jp_wages()
 
 def _wages_of(book: ledger.Book) -> JpWages:
     rows = book.extra[TAG_WAGES]
-    counts = {(int(year), int(wage)): int(count) for _, year, _, _, wage, count, _ in rows}
+    counts = {(int(year), int(wage)): int(count) for _, year, _, _, wage, count, *_ in rows}
     last = max((date(int(year), int(month), 1) for _, year, month, *_ in rows), default=None)
     return JpWages(counts, last)
