@@ -9,7 +9,7 @@ DEV := KPJKU_CONFIG=development
 FLASK := $(DEV) $(VENV)/bin/flask --app wsgi
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup db run test test-sqlite test-postgres bench lighthouse clean
+.PHONY: setup db run test test-sqlite test-postgres bench bench-pages lighthouse clean
 
 setup: $(VENV)/.installed
 
@@ -39,6 +39,11 @@ test-postgres: setup
 bench: db
 	$(DEV) $(PY) bench/import_bench.py
 	$(DEV) $(PY) bench/pages_bench.py
+
+# Pages against a bare Flask app under the same gunicorn settings, SQLite and PostgreSQL
+# (needs wrk; PG_BENCH_URL names a database it may drop): issue 10's targets, PASS/FAIL.
+bench-pages: setup
+	$(PY) bench/pages_bench.py
 
 # Lighthouse (npm, installed into build/node/ on the first run) on Masuk, Beranda, Profil,
 # Tambah KPJ and the card pages, in Debian's Chromium with mobile emulation; its own demo DB.

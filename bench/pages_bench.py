@@ -331,9 +331,19 @@ def verdicts(kind: str, table: dict, notes: list[str]) -> list[tuple[str, bool]]
     return checks
 
 
+def gunicorn_settings() -> str:
+    """The settings both servers ran with, as gunicorn.conf.py gives them here."""
+    env = {**os.environ, "WEB_CONCURRENCY": "2"}
+    code = ("import runpy; c = runpy.run_path('gunicorn.conf.py'); "
+            "print(', '.join(f'{k}={c[k]}' for k in ('workers', 'worker_class', 'threads', "
+            "'max_requests', 'max_requests_jitter', 'keepalive', 'preload_app')))")
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
 def print_table(kind: str, table: dict, args: argparse.Namespace) -> None:
-    print(f"\n### {kind}: wrk -t2 -c32 -d{args.seconds}s, gunicorn -c gunicorn.conf.py "
-          f"(WEB_CONCURRENCY=2), median of {args.rounds} rounds\n")
+    print(f"\n### {kind}: wrk -t2 -c32 -d{args.seconds}s, median of {args.rounds} rounds; "
+          f"gunicorn -c gunicorn.conf.py ({gunicorn_settings()})\n")
     print("| target | req/s | p50 ms | p99 ms | vs hello |")
     print("|---|---:|---:|---:|---:|")
     for name, row in table.items():

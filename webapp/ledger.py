@@ -377,10 +377,6 @@ def _add_entry(book: Book, entry: Entry, kpj: str) -> None:
             book.closing[kpj] = entry
 
 
-def rates() -> dict[int, Decimal]:
-    return {row.year: row.rate for row in db.session.scalars(select(JhtRate))}
-
-
 def ledgers(kpjs: Sequence[str], as_of: date) -> dict[str, Ledger]:
     """The JHT ledger of each card, in one statement."""
     kpjs = list(dict.fromkeys(kpjs))
