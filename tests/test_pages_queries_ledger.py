@@ -5,11 +5,15 @@ statements it gives must be exactly those computed month by month from the raw r
 
 from __future__ import annotations
 
+import math
 import random
 from collections import defaultdict
 from datetime import date, timedelta
+from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests import factories as f
@@ -92,3 +96,17 @@ def test_folded_years_give_the_month_by_month_statement(app, seed):
 def test_a_folded_year_outside_a_whole_year_is_refused():
     with pytest.raises(ValueError):
         ledger.development(0, {}, ledger.Decimal("5"), 6, whole=(100, 300))
+
+
+@given(
+    opening=st.integers(min_value=-(10**12), max_value=10**12),
+    paid=st.dictionaries(st.integers(1, 12), st.integers(0, 10**9), max_size=12),
+    paid_out=st.dictionaries(st.integers(1, 12), st.integers(0, 10**9), max_size=3),
+    rate=st.decimals(min_value=0, max_value=20, places=2, allow_nan=False, allow_infinity=False),
+    months=st.integers(0, 12),
+)
+def test_development_in_integers_is_the_exact_floor(opening, paid, paid_out, rate, months):
+    weighted = opening * months + sum(a * max(0, months - m) for m, a in paid.items())
+    weighted -= sum(a * max(0, months - m + 1) for m, a in paid_out.items())
+    expected = math.floor(Fraction(rate) / 100 * weighted / 12)
+    assert ledger.development(opening, paid, rate, months, paid_out) == expected

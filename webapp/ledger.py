@@ -23,13 +23,11 @@ just before and just after a merge is the same to the rupiah."""
 from __future__ import annotations
 
 import functools
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 
 from sqlalchemy import (
     BigInteger, CompoundSelect, Date, Integer, String, bindparam, cast, extract, func, literal, null,
@@ -170,7 +168,10 @@ def development(
         total, by_month = whole
         weighted += MONTHS * total - by_month
     weighted -= sum(amount * max(0, months - month + 1) for month, amount in (paid_out or {}).items())
-    return math.floor(Fraction(rate) / 100 * weighted / MONTHS)
+    # floor(rate/100 · weighted/12), in integers: exact, as a Fraction would be, and a
+    # statement computes this for every year of every card.
+    numerator, denominator = rate.as_integer_ratio()
+    return numerator * weighted // (denominator * 100 * MONTHS)
 
 
 def build(movements: Movements, rates: Mapping[int, Decimal], as_of: date) -> Ledger:
