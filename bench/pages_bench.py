@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import math
 import os
 import re
 import secrets
@@ -246,6 +247,8 @@ def wrk(port: int, path: str, cookie: str, seconds: int) -> Run:
     if socket_errors:
         failed += sum(int(n) for n in socket_errors.groups())
     per_second = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    if per_second == 0:  # nothing answered in time: no latency to speak of, a failure
+        return Run(0.0, math.inf, math.inf, failed + 1)
     return Run(per_second, latency("50"), latency("99"), failed)
 
 
@@ -301,7 +304,7 @@ def summarise(rounds: list[dict[str, Run]]) -> dict[str, dict[str, float]]:
             "per_second": statistics.median(run.per_second for run in runs),
             "p50": statistics.median(run.p50_ms for run in runs),
             "p99": statistics.median(run.p99_ms for run in runs),
-            "ratio": statistics.median(r[name].per_second / r[hello].per_second for r in rounds),
+            "ratio": statistics.median(r[name].per_second / max(r[hello].per_second, 1e-9) for r in rounds),
             "errors": sum(run.errors for run in runs),
         }
     return table
@@ -321,7 +324,7 @@ def verdicts(kind: str, table: dict, notes: list[str]) -> list[tuple[str, bool]]
                 checks.append((f"{kind}: {name} p99 {table[name]['p99']:.1f} ms (target <= {P99_LIMIT_MS:.0f} ms)",
                                table[name]["p99"] <= P99_LIMIT_MS))
     with_cookie, without = table["app.css, with cookie"], table["app.css, without cookie"]
-    parity = with_cookie["per_second"] / without["per_second"]
+    parity = with_cookie["per_second"] / without["per_second"] if without["per_second"] else 0.0
     checks.append((f"{kind}: app.css with cookie at {parity:.0%} of without (target >= {STATIC_PARITY:.0%})",
                    parity >= STATIC_PARITY))
     checks.append((f"{kind}: app.css does not vary by cookie" + (f" ({'; '.join(notes)})" if notes else ""),
