@@ -51,6 +51,8 @@ def init_app(app: Flask) -> None:
     # of app.css per visitor. Without the hook, only requests that use the session vary.
     app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     app.after_request(_set_headers)
+    # The session cookie is decoded only by a request that uses it (not by a static file).
+    app.session_interface = sessions.LazySessionInterface()
     user_loaded_from_request.connect(_mark_personal, app)
 
 

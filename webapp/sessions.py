@@ -13,11 +13,14 @@ functions that take one serve both."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Request, g, request, session
+from flask import Flask, Request, Response, g, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+from itsdangerous import BadSignature
 from sqlalchemy import Select, bindparam, delete, func, select
 from ua_parser import parse as parse_user_agent
 
@@ -190,3 +193,75 @@ def device_label(user_agent: str) -> str:
     system = parsed.os.family if parsed.os else None
     parts = [part for part in (browser, system) if part and part != "Other"]
     return " · ".join(parts)[:80] or "Perangkat tidak dikenal"
+
+
+# --- Flask's session cookie, decoded only when something reads it ---------------------------
+
+
+class LazyCookieSession(SecureCookieSession):
+    """Flask's signed-cookie session, whose cookie is verified and decoded on the first use
+    of the session rather than when every request starts: a static file or /sehat never
+    reads it, and checking the signature and parsing the JSON was a third of such an
+    answer's cost. Unused, it is left as the browser sent it (save_session below), and,
+    since nothing accessed it, the answer does not vary by cookie."""
+
+    def __init__(self, load: Callable[[], Mapping[str, Any]]) -> None:
+        super().__init__()
+        self._pending: Callable[[], Mapping[str, Any]] | None = load
+
+    @property
+    def loaded(self) -> bool:
+        return self._pending is None
+
+    def _load(self) -> None:
+        load, self._pending = self._pending, None
+        if load is not None:
+            dict.update(self, load())  # not a change: on_update is not called
+
+
+def _loading(name: str):
+    method = getattr(SecureCookieSession, name)
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if self._pending is not None:
+            self._load()
+        return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+for _name in (
+    "__getitem__", "__setitem__", "__delitem__", "__contains__", "__iter__", "__len__", "__eq__",
+    "__ne__", "__repr__", "__or__", "__ior__", "__reversed__", "get", "keys", "items", "values",
+    "setdefault", "pop", "popitem", "update", "clear", "copy",
+):
+    setattr(LazyCookieSession, _name, _loading(_name))
+LazyCookieSession.__hash__ = None  # type: ignore[assignment]  # a dict's, as before
+
+
+class LazySessionInterface(SecureCookieSessionInterface):
+    """Flask's own cookie session (the same signature, salt, lifetime and cookie), opened
+    lazily (LazyCookieSession)."""
+
+    session_class = LazyCookieSession
+
+    def open_session(self, app: Flask, request: Request) -> LazyCookieSession | None:
+        if not app.secret_key:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        return LazyCookieSession(functools.partial(self._decode, app, value))
+
+    def _decode(self, app: Flask, value: str | None) -> Mapping[str, Any]:
+        if not value:
+            return {}
+        serializer = self.get_signing_serializer(app)
+        try:
+            return serializer.loads(value, max_age=int(app.permanent_session_lifetime.total_seconds()))
+        except BadSignature:
+            return {}
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if isinstance(session, LazyCookieSession) and not session.loaded:
+            return  # never used: the cookie stays as it was
+        super().save_session(app, session, response)
