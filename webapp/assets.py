@@ -23,6 +23,7 @@ import brotli
 from flask import Flask, Response, abort, current_app, render_template, request, url_for
 from markupsafe import Markup
 
+from webapp import urls
 from webapp.extensions import compress
 
 HASH_LENGTH = 10
@@ -75,6 +76,8 @@ class Assets:
         self._bodies: dict[tuple[str, str | None], bytes] = {}
         self._lock = threading.Lock()
         self._style_hashes: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+        # Counts the changes refresh() found: a URL built for a static file holds until then.
+        self.generation = 0
         self.refresh()
 
     def refresh(self) -> None:
@@ -94,6 +97,7 @@ class Assets:
                     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:HASH_LENGTH]
                     found[name] = Asset(name, digest, path, stamp)
             if found != self._by_name:
+                self.generation += 1
                 self._by_name = found
                 self._by_fingerprint = {asset.fingerprinted: asset for asset in found.values()}
                 live = {asset.digest for asset in found.values()}
@@ -163,6 +167,7 @@ def init_app(app: Flask) -> None:
     app.url_defaults(_fingerprint)
     app.view_functions["static"] = serve_static
     app.add_template_global(inline_style)
+    urls.init_app(app)  # templates' url_for, remembered (the key holds the fingerprints)
     compress.init_app(app)
     app.after_request(compress_response)
     if app.config.get("ASSETS_AUTO_RELOAD"):
