@@ -21,7 +21,7 @@ from typing import Any
 from flask import Flask, Request, Response, g, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from itsdangerous import BadSignature
-from sqlalchemy import Select, bindparam, delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from ua_parser import parse as parse_user_agent
 
 from webapp.extensions import db
@@ -99,10 +99,21 @@ _UNREAD_COUNT = (
 )
 
 
+@dataclass(frozen=True)
+class LiveSession:
+    """What a request needs of its session row: which it is and how old."""
+
+    id: int
+    created_at: datetime
+    last_seen_at: datetime
+
+
 def live(kind: Kind, owner_model: Any, *columns: Any) -> tuple[Any, ...] | None:
-    """This browser's session row of `kind` and its owner (a row of owner_model), with the
-    values of `columns` asked in the same statement, while the session lives; an expired
-    one is deleted."""
+    """This browser's session of `kind` (a LiveSession) and its owner (a row of
+    owner_model), with the values of `columns` asked in the same statement, while the
+    session lives; an expired one is deleted. The session row is read as three columns,
+    not as an ORM object: every signed-in request reads it, and it is written at most once
+    a minute (TOUCH_INTERVAL)."""
     token = session.get(kind.key)
     if not isinstance(token, str):
         return None
@@ -110,15 +121,16 @@ def live(kind: Kind, owner_model: Any, *columns: Any) -> tuple[Any, ...] | None:
     if row is None:
         session.pop(kind.key, None)
         return None
-    record, owner, *values = row
+    record_id, created_at, last_seen_at, owner, *values = row
+    record = LiveSession(record_id, created_at, last_seen_at)
     now = utcnow()
     if is_expired(record, now, kind):
-        db.session.delete(record)
+        db.session.execute(delete(kind.model).where(kind.model.id == record_id))
         db.session.commit()
         session.pop(kind.key, None)
         return None
-    if now - record.last_seen_at >= TOUCH_INTERVAL:
-        record.last_seen_at = now
+    if now - last_seen_at >= TOUCH_INTERVAL:
+        db.session.execute(_touch_statement(kind), {"record_id": record_id, "now": now})
         db.session.commit()
     return (record, owner, *values)
 
@@ -126,10 +138,21 @@ def live(kind: Kind, owner_model: Any, *columns: Any) -> tuple[Any, ...] | None:
 @functools.lru_cache(maxsize=8)
 def _live_statement(kind: Kind, owner_model: Any, columns: tuple) -> Select:
     """Built once: every signed-in request runs it, and building it costs more than running it."""
+    model = kind.model
     return (
-        select(kind.model, owner_model, *columns)
+        select(model.id, model.created_at, model.last_seen_at, owner_model, *columns)
         .join(owner_model, owner_model.id == kind.owner_column())
-        .where(kind.model.token_hash == bindparam("token_hash"))
+        .where(model.token_hash == bindparam("token_hash"))
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _touch_statement(kind: Kind):
+    return (
+        update(kind.model)
+        .where(kind.model.id == bindparam("record_id"))
+        .values(last_seen_at=bindparam("now"))
+        .execution_options(synchronize_session=False)
     )
 
 
