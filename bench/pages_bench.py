@@ -347,10 +347,12 @@ def gunicorn_settings() -> str:
 def print_table(kind: str, table: dict, args: argparse.Namespace) -> None:
     print(f"\n### {kind}: wrk -t2 -c32 -d{args.seconds}s, median of {args.rounds} rounds; "
           f"gunicorn -c gunicorn.conf.py ({gunicorn_settings()})\n")
-    print("| target | req/s | p50 ms | p99 ms | vs hello |")
-    print("|---|---:|---:|---:|---:|")
+    # failed: non-2xx/3xx answers and socket errors (connect, read, write, timeout), all rounds.
+    print("| target | req/s | p50 ms | p99 ms | vs hello | failed |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name, row in table.items():
-        print(f"| {name} | {row['per_second']:.0f} | {row['p50']:.2f} | {row['p99']:.2f} | {row['ratio']:.1%} |")
+        print(f"| {name} | {row['per_second']:.0f} | {row['p50']:.2f} | {row['p99']:.2f} | {row['ratio']:.1%} "
+              f"| {row['errors']} |")
 
 
 def main() -> int:
