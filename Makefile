@@ -9,7 +9,7 @@ DEV := KPJKU_CONFIG=development
 FLASK := $(DEV) $(VENV)/bin/flask --app wsgi
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: setup db run test test-sqlite test-postgres bench bench-scale lighthouse clean
+.PHONY: setup db run test test-sqlite test-postgres bench bench-pages bench-scale bench-import cluster lighthouse clean
 
 setup: $(VENV)/.installed
 
@@ -40,10 +40,23 @@ bench: db
 	$(DEV) $(PY) bench/import_bench.py
 	$(DEV) $(PY) bench/pages_bench.py
 
+# Pages against a bare Flask app under the same gunicorn settings, SQLite and PostgreSQL
+# (needs wrk; PG_BENCH_URL names a database it may drop): issue 10's targets, PASS/FAIL.
+bench-pages: setup
+	$(PY) bench/pages_bench.py
+
 # A 10,000- and a 1,000,000-participant registry on PostgreSQL: the same pages, p95 within 1.2x.
 PG_SERVER ?= postgresql+psycopg://postgres@127.0.0.1:5432
 bench-scale: setup
 	$(PY) bench/scale_bench.py --pg $(PG_SERVER)
+
+# The registry import: rows/s and peak memory, 50k rows and the 1M registry on PostgreSQL.
+bench-import: setup
+	$(PY) bench/import_bench.py
+
+# nginx in front of two gunicorn instances on PostgreSQL and Redis (README, "Production").
+cluster: setup
+	$(PY) bench/cluster/run.py
 
 # Lighthouse (npm, installed into build/node/ on the first run) on Masuk, Beranda, Profil,
 # Tambah KPJ and the card pages, in Debian's Chromium with mobile emulation; its own demo DB.

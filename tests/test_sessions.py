@@ -237,3 +237,35 @@ def test_static_files_never_load_the_signed_in_account(app, member):
             assert response.status_code == 200
     assert queries.count == 0
     assert "Cache-Control" not in response.headers or "no-store" not in response.headers["Cache-Control"]
+
+
+def test_static_files_and_sehat_leave_the_session_cookie_undecoded(app, member, monkeypatch):
+    """The cookie is verified only by a request that uses the session: a static file or the
+    liveness check neither decodes it, nor rewrites it, nor answers Vary: Cookie."""
+    from webapp.sessions import LazySessionInterface
+
+    client = signed_in(app)
+    decoded = []
+    original = LazySessionInterface._decode
+    monkeypatch.setattr(LazySessionInterface, "_decode",
+                        lambda self, *args: decoded.append(1) or original(self, *args))
+    for path in ("/static/css/app.css", "/sehat"):
+        with client.get(path) as response:
+            assert response.status_code == 200
+            assert "Set-Cookie" not in response.headers
+            assert "cookie" not in response.headers.get("Vary", "").lower()
+    assert decoded == []
+    # A missing static file is an error page, which uses the session (its CSRF token).
+    assert client.get("/static/tidak-ada.css").status_code == 404
+    assert decoded == [1]
+    decoded.clear()
+    assert client.get("/").status_code == 200  # a page reads it, once
+    assert decoded == [1]
+
+
+def test_a_session_cookie_with_a_bad_signature_is_an_empty_session(app, member):
+    client = signed_in(app)
+    cookie = client.get_cookie("session")
+    client.set_cookie("session", cookie.value[:-2] + ("AA" if not cookie.value.endswith("AA") else "BB"))
+    response = client.get("/pengaturan")
+    assert response.status_code == 302 and "/masuk" in response.headers["Location"]

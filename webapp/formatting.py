@@ -8,8 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_timedelta
-from babel.numbers import format_decimal
+from babel.dates import format_datetime, format_timedelta
 from flask import Flask
 
 from webapp import rules
@@ -22,6 +21,11 @@ WIB = ZoneInfo("Asia/Jakarta")
 # babel's data once; Python's own grouping by thousands does the rest, some 30 times faster
 # than formatting each through babel (tests/test_formatting.py holds them equal).
 _GROUP = LOCALE.number_symbols["latn"]["group"]
+_DECIMAL = LOCALE.number_symbols["latn"]["decimal"]
+# Dates likewise need only the month's name ("d MMMM y"): tests/test_formatting.py holds
+# them equal to babel's format too.
+_MONTHS = LOCALE.months["format"]["wide"]
+_HUNDREDTH = Decimal("0.01")
 
 
 def rupiah(amount: int) -> str:
@@ -36,21 +40,23 @@ def number(value: int) -> str:
 
 def persen(rate: Decimal) -> str:
     """6,26% (a JHT rate as published, with the Indonesian decimal comma)."""
-    return f"{format_decimal(rate, format='#,##0.00', locale=LOCALE)}%"
+    # Decimal's format rounds half to even, as babel does.
+    grouped = f"{Decimal(rate).quantize(_HUNDREDTH):,.2f}"
+    return grouped.replace(",", "\0").replace(".", _DECIMAL).replace("\0", _GROUP) + "%"
 
 
 def tanggal(value: date | None) -> str:
     """23 November 2026."""
     if value is None:
         return "–"
-    return format_date(value, format="d MMMM y", locale=LOCALE)
+    return f"{value.day} {_MONTHS[value.month]} {value.year}"
 
 
 def periode(value: date | None) -> str:
     """November 2026, for a contribution period."""
     if value is None:
         return "–"
-    return format_date(value, format="MMMM y", locale=LOCALE)
+    return f"{_MONTHS[value.month]} {value.year}"
 
 
 def waktu(value: datetime | None) -> str:

@@ -22,15 +22,17 @@ just before and just after a merge is the same to the rupiah."""
 
 from __future__ import annotations
 
-import math
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 
-from sqlalchemy import extract, func, literal, select, union_all
+from sqlalchemy import (
+    BigInteger, CompoundSelect, Date, Integer, String, bindparam, cast, extract, func, literal, null,
+    or_, select, union_all,
+)
 
 from webapp.extensions import db
 from webapp.models import Contribution, JhtRate, LedgerEntry, LedgerKind
@@ -51,6 +53,10 @@ class Movements:
     paid_out: dict[tuple[int, int], int] = field(default_factory=dict)  # partial payouts
     closed_in: tuple[int, int] | None = None  # the month a closing entry emptied the card
     closed_amount: int = 0
+    # Contributions of whole years, folded by the database: year -> (total, Σ amount·month).
+    # A whole year earns on them 12·total − Σ amount·month twelfths, all that the rule
+    # needs of its months (see development()).
+    whole_years: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def add(self, kind: str, year: int, month: int, amount: int) -> None:
         key = (year, month)
@@ -66,6 +72,7 @@ class Movements:
 
     def months(self) -> set[tuple[int, int]]:
         keys = set(self.contributions) | set(self.merged_in) | set(self.paid_out)
+        keys |= {(year, MONTHS) for year in self.whole_years}
         return keys | ({self.closed_in} if self.closed_in else set())
 
 
@@ -143,17 +150,28 @@ def rate_for(year: int, rates: Mapping[int, Decimal]) -> tuple[Decimal, int | No
 
 
 def development(
-    opening: int, paid: ByMonth, rate: Decimal, months: int, paid_out: ByMonth | None = None
+    opening: int, paid: ByMonth, rate: Decimal, months: int, paid_out: ByMonth | None = None,
+    whole: tuple[int, int] | None = None,
 ) -> int:
     """Development earned by the end of month `months` of a year (see the module's
     docstring), `paid` mapping the month money came in to its amount and `paid_out` the
     month money left. With months = 12 and nothing out this is exactly DESIGN §5's
-    full-year rule, floor(opening·r + Σ amount·r·(12 − m)/12)."""
+    full-year rule, floor(opening·r + Σ amount·r·(12 − m)/12). `whole` is more money in,
+    given as (total, Σ amount·month) for a whole year (months = 12): since every m ≤ 12,
+    its Σ amount·(12 − m) is 12·total − Σ amount·month."""
     weighted = opening * months + sum(
         amount * max(0, months - month) for month, amount in paid.items()
     )
+    if whole is not None:
+        if months != MONTHS:
+            raise ValueError("a year's money folded by month weighs only over the whole year")
+        total, by_month = whole
+        weighted += MONTHS * total - by_month
     weighted -= sum(amount * max(0, months - month + 1) for month, amount in (paid_out or {}).items())
-    return math.floor(Fraction(rate) / 100 * weighted / MONTHS)
+    # floor(rate/100 · weighted/12), in integers: exact, as a Fraction would be, and a
+    # statement computes this for every year of every card.
+    numerator, denominator = rate.as_integer_ratio()
+    return numerator * weighted // (denominator * 100 * MONTHS)
 
 
 def build(movements: Movements, rates: Mapping[int, Decimal], as_of: date) -> Ledger:
@@ -166,23 +184,35 @@ def build(movements: Movements, rates: Mapping[int, Decimal], as_of: date) -> Le
     closed = movements.closed_in is not None and movements.closed_in <= (as_of.year, as_of.month)
     last_year = movements.closed_in[0] if closed else as_of.year
     rows, opening = [], 0
+    by_year = _by_year(movements, (as_of.year, as_of.month))
     for year in range(min(keys)[0], last_year + 1):
-        row = _year(year, opening, movements, rates, as_of, closes=closed and year == last_year)
+        row = _year(year, opening, by_year.get(year, _NOTHING), movements, rates, as_of,
+                    closes=closed and year == last_year)
         rows.append(row)
         opening = row.closing
     return Ledger(tuple(rows), closed=closed)
 
 
-def _year(
-    year: int, opening: int, movements: Movements, rates: Mapping[int, Decimal], as_of: date,
-    *, closes: bool,
-) -> YearRow:
-    def in_year(amounts: ByMonth) -> dict[int, int]:
-        return {m: a for (y, m), a in amounts.items() if y == year and (y, m) <= (as_of.year, as_of.month)}
+# A year's contributions, money merged in and partial payouts, each by month.
+YearMonths = tuple[dict[int, int], dict[int, int], dict[int, int]]
+_NOTHING: YearMonths = ({}, {}, {})
 
-    contributions, merged_in, paid_out = (
-        in_year(movements.contributions), in_year(movements.merged_in), in_year(movements.paid_out)
-    )
+
+def _by_year(movements: Movements, until: tuple[int, int]) -> dict[int, YearMonths]:
+    """The movements up to `until` (year, month) split by year, in one pass over them."""
+    years: dict[int, YearMonths] = {}
+    for slot, amounts in enumerate((movements.contributions, movements.merged_in, movements.paid_out)):
+        for (year, month), amount in amounts.items():
+            if (year, month) <= until:
+                years.setdefault(year, ({}, {}, {}))[slot][month] = amount
+    return years
+
+
+def _year(
+    year: int, opening: int, months_of_year: YearMonths, movements: Movements,
+    rates: Mapping[int, Decimal], as_of: date, *, closes: bool,
+) -> YearRow:
+    contributions, merged_in, paid_out = months_of_year
     money_in = {m: contributions.get(m, 0) + merged_in.get(m, 0) for m in contributions | merged_in}
     if closes:
         assert movements.closed_in is not None
@@ -190,11 +220,12 @@ def _year(
     else:
         months = as_of.month - 1 if year == as_of.year else MONTHS
     rate, fallback_from, known = rate_for(year, rates)
-    earned = development(opening, money_in, rate, months, paid_out)
+    whole = movements.whole_years.get(year)
+    earned = development(opening, money_in, rate, months, paid_out, whole)
     transfers = sum(merged_in.values()) - sum(paid_out.values())
     if closes:
         transfers -= movements.closed_amount
-    total_contributions = sum(contributions.values())
+    total_contributions = sum(contributions.values()) + (whole[0] if whole else 0)
     closing = opening + total_contributions + transfers + earned
     is_estimate = year == as_of.year and not closes
     return YearRow(year, rate, fallback_from, known, opening, total_contributions, transfers,
@@ -203,47 +234,157 @@ def _year(
 
 # --- Reading ------------------------------------------------------------------------------
 
+# Every read of the ledger is one statement: the branches of a UNION ALL, each row shaped
+# (tag, kpj, year, month, day, a, b, c, d, text), so that a page pays one round trip for
+# all the money of its cards whatever their number, their years or the branches the page
+# adds. Contributions of the years before as_of's come folded by year (one row a year
+# instead of twelve: all that the development of a whole year needs of them, see
+# development()), those of as_of's year by month; an emptied card's by month throughout,
+# since the year it was emptied in is not whole.
+TAG_RATE = "RATE"
+TAG_WHOLE_YEAR = "YEAR"
 
-def load(kpjs: Sequence[str], as_of: date) -> tuple[dict[str, Movements], dict[str, dict[tuple[int, int], int]]]:
-    """Every card's JHT movements and JP contributions by month, up to as_of, in one
-    query: the registry's contributions and the portal's entries side by side."""
+
+@dataclass(frozen=True)
+class Entry:
+    """A portal ledger entry as a page shows it (the one that emptied a closed card)."""
+
+    id: int
+    kind: str
+    amount: int
+    booked_on: date
+    counterpart_kpj: str | None
+
+
+@dataclass
+class Book:
+    """What one statement read for a set of cards, up to as_of."""
+
+    jht: dict[str, Movements] = field(default_factory=lambda: defaultdict(Movements))
+    # JP contributions by (year, month) paid, and folded by whole year (see Movements).
+    jp: dict[str, dict[tuple[int, int], int]] = field(default_factory=lambda: defaultdict(dict))
+    jp_years: dict[str, dict[int, tuple[int, int]]] = field(default_factory=lambda: defaultdict(dict))
+    closing: dict[str, Entry] = field(default_factory=dict)  # the latest emptying entry
+    rates: dict[int, Decimal] = field(default_factory=dict)
+    # Rows of the branches the caller added, by their tag.
+    extra: dict[str, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+
+    def jp_movements(self, kpj: str) -> Movements:
+        """A card's JP contributions as movements, to develop like JHT (a lump sum)."""
+        return Movements(contributions=self.jp.get(kpj, {}), whole_years=self.jp_years.get(kpj, {}))
+
+
+# The statement is built once per process and run with these two parameters: building
+# and hashing a statement of this size costs more than running it.
+KPJS = "kpjs"
+AS_OF = "as_of"
+YEAR_START = "year_start"  # 1 January of as_of's year
+
+
+def kpjs_param():
+    """The cards a branch reads: `Contribution.kpj.in_(kpjs_param())`."""
+    return bindparam(KPJS, expanding=True)
+
+
+def as_of_param():
+    return bindparam(AS_OF, type_=Date)
+
+
+def _row(tag, kpj, year, month, day=None, a=None, b=None, c=None, d=None, text=None) -> tuple:
+    return tuple(
+        value if hasattr(value, "self_group") else null() if value is None else literal(value)
+        for value in (tag, kpj, year, month, day, a, b, c, d, text)
+    )
+
+
+def row(tag, kpj, year, month, day=None, a=None, b=None, c=None, d=None, text=None) -> tuple:
+    """The columns of an extra branch for read(): tag names its rows in Book.extra, as
+    (kpj, year, month, day, a, b, c, d, text). A branch binds kpjs_param() and
+    as_of_param() only."""
+    return _row(literal(tag), kpj, year, month, day, a, b, c, d, text)
+
+
+def _branches() -> list:
     paid_year, paid_month = extract("year", Contribution.paid_on), extract("month", Contribution.paid_on)
-    booked_year, booked_month = extract("year", LedgerEntry.booked_on), extract("month", LedgerEntry.booked_on)
-    contributions = (
-        select(Contribution.kpj, paid_year, paid_month, literal(CONTRIBUTION),
-               func.sum(Contribution.jht), func.sum(Contribution.jp))
-        .where(Contribution.kpj.in_(kpjs), Contribution.paid_on <= as_of)
+    emptied = select(LedgerEntry.kpj).where(
+        LedgerEntry.kpj.in_(kpjs_param()),
+        LedgerEntry.kind.in_([kind.value for kind in LedgerKind if kind.closes_card]),
+        LedgerEntry.booked_on <= as_of_param(),
+    )
+    year_start = bindparam(YEAR_START, type_=Date)
+    by_month = (
+        select(*_row(literal(CONTRIBUTION), Contribution.kpj, paid_year, paid_month,
+                     cast(None, Integer), func.sum(Contribution.jht), func.sum(Contribution.jp),
+                     cast(None, BigInteger), cast(None, BigInteger), cast(None, String)))
+        .where(Contribution.kpj.in_(kpjs_param()), Contribution.paid_on <= as_of_param(),
+               or_(Contribution.paid_on >= year_start, Contribution.kpj.in_(emptied)))
         .group_by(Contribution.kpj, paid_year, paid_month)
     )
-    entries = (
-        select(LedgerEntry.kpj, booked_year, booked_month, LedgerEntry.kind,
-               func.sum(LedgerEntry.amount), literal(0))
-        .where(LedgerEntry.kpj.in_(kpjs), LedgerEntry.booked_on <= as_of)
-        .group_by(LedgerEntry.kpj, booked_year, booked_month, LedgerEntry.kind)
+    by_year = (
+        select(*_row(literal(TAG_WHOLE_YEAR), Contribution.kpj, paid_year, None, None,
+                     func.sum(Contribution.jht), func.sum(Contribution.jht * paid_month),
+                     func.sum(Contribution.jp), func.sum(Contribution.jp * paid_month)))
+        .where(Contribution.kpj.in_(kpjs_param()), Contribution.paid_on < year_start,
+               Contribution.paid_on <= as_of_param(), Contribution.kpj.not_in(emptied))
+        .group_by(Contribution.kpj, paid_year)
     )
-    jht: dict[str, Movements] = defaultdict(Movements)
-    jp: dict[str, dict[tuple[int, int], int]] = defaultdict(dict)
-    for kpj, year, month, kind, amount, jp_amount in db.session.execute(union_all(contributions, entries)):
+    booked = LedgerEntry.booked_on
+    entries = select(
+        *_row(LedgerEntry.kind, LedgerEntry.kpj, extract("year", booked), extract("month", booked),
+              extract("day", booked), LedgerEntry.amount, LedgerEntry.id, None, None,
+              LedgerEntry.counterpart_kpj)
+    ).where(LedgerEntry.kpj.in_(kpjs_param()), booked <= as_of_param())
+    # Whole hundredths of a percent: exact on SQLite too, which keeps NUMERIC as a float.
+    rates = select(*_row(literal(TAG_RATE), cast(None, String), JhtRate.year, cast(None, Integer),
+                         cast(None, Integer), func.round(JhtRate.rate * 100)))
+    return [by_month, by_year, entries, rates]
+
+
+@functools.lru_cache(maxsize=16)
+def _statement(extra: tuple) -> CompoundSelect:
+    return union_all(*_branches(), *extra)
+
+
+def read(kpjs: Sequence[str], as_of: date, extra: Sequence = ()) -> Book:
+    """Every card's JHT movements and JP contributions by month up to as_of, its portal
+    entries, and the return rates, in one statement; with the rows of `extra` (branches
+    built once, with row(), see there) kept by tag for the caller."""
+    book = Book()
+    parameters = {KPJS: list(kpjs), AS_OF: as_of, YEAR_START: date(as_of.year, 1, 1)}
+    rows = db.session.execute(_statement(tuple(extra)), parameters)
+    for tag, kpj, year, month, day, a, b, c, d, text in rows:
         # PostgreSQL returns numerics for EXTRACT and SUM: normalise to int.
-        year, month = int(year), int(month)
-        jht[kpj].add(kind, year, month, int(amount))
-        if kind == CONTRIBUTION:
-            jp[kpj][year, month] = int(jp_amount)
-    return jht, jp
+        if tag == CONTRIBUTION:
+            year, month = int(year), int(month)
+            book.jht[kpj].add(CONTRIBUTION, year, month, int(a))
+            book.jp[kpj][year, month] = int(b)
+        elif tag == TAG_WHOLE_YEAR:
+            book.jht[kpj].whole_years[int(year)] = (int(a), int(b))
+            book.jp_years[kpj][int(year)] = (int(c), int(d))
+        elif tag == TAG_RATE:
+            book.rates[int(year)] = Decimal(int(a)).scaleb(-2)
+        elif tag in LedgerKind.__members__:
+            _add_entry(book, Entry(int(b), tag, int(a), date(int(year), int(month), int(day)), text), kpj)
+        else:
+            book.extra[tag].append((kpj, year, month, day, a, b, c, d, text))
+    return book
 
 
-def rates() -> dict[int, Decimal]:
-    return {row.year: row.rate for row in db.session.scalars(select(JhtRate))}
+def _add_entry(book: Book, entry: Entry, kpj: str) -> None:
+    book.jht[kpj].add(entry.kind, entry.booked_on.year, entry.booked_on.month, entry.amount)
+    if LedgerKind(entry.kind).closes_card:
+        latest = book.closing.get(kpj)
+        if latest is None or (entry.booked_on, entry.id) > (latest.booked_on, latest.id):
+            book.closing[kpj] = entry
 
 
 def ledgers(kpjs: Sequence[str], as_of: date) -> dict[str, Ledger]:
-    """The JHT ledger of each card, in two queries."""
+    """The JHT ledger of each card, in one statement."""
     kpjs = list(dict.fromkeys(kpjs))
     if not kpjs:
         return {}
-    movements, _ = load(kpjs, as_of)
-    known = rates()
-    return {kpj: build(movements.get(kpj, Movements()), known, as_of) for kpj in kpjs}
+    book = read(kpjs, as_of)
+    return {kpj: build(book.jht.get(kpj, Movements()), book.rates, as_of) for kpj in kpjs}
 
 
 def values_on(kpjs: Sequence[str], day: date) -> dict[str, int]:

@@ -45,12 +45,19 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Silakan masuk untuk membuka halaman ini."
     login_manager.login_message_category = "info"
+    # Flask-Login's session protection hashes the address and browser into every request's
+    # session and marks a changed one "not fresh": sessions here are rows on the server,
+    # ended by logout or expiry (webapp/sessions.py), and nothing asks for a fresh login,
+    # so it only cost a SHA-512 per request and a cookie rewrite after each sign-in.
+    login_manager.session_protection = None
     # flask-login's remember-me cookie is never used (sessions live on the server), but its
     # hook reads Flask's session after every request, a static file's included, and a read
     # session makes Flask answer "Vary: Cookie": every shared cache would then keep one copy
     # of app.css per visitor. Without the hook, only requests that use the session vary.
     app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
     app.after_request(_set_headers)
+    # The session cookie is decoded only by a request that uses it (not by a static file).
+    app.session_interface = sessions.LazySessionInterface()
     user_loaded_from_request.connect(_mark_personal, app)
 
 

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
-from sqlalchemy import and_, extract, func, select
+from sqlalchemy import and_, bindparam, extract, func, select
 from sqlalchemy.orm import joinedload
 
 from webapp import ledger, rules
 from webapp.extensions import db
 from webapp.formatting import WIB
 from webapp.ledger import MONTHS, Ledger, Movements, YearRow, development, rate_for  # noqa: F401
-from webapp.models import Contribution, KpjStatus, LedgerEntry, LedgerKind, Membership
+from webapp.models import Contribution, KpjStatus, Membership
 
 
 def today() -> date:
@@ -40,17 +40,27 @@ class JhtSummary:
 
 
 def jht_summaries(kpjs: Sequence[str], as_of: date) -> dict[str, JhtSummary]:
-    """The JHT balance, accrued estimate and last contribution of each card, in three
-    queries. A card without contributions gets a zero summary."""
+    """The JHT balance, accrued estimate and last contribution of each card, in one
+    statement. A card without contributions gets a zero summary."""
     kpjs = list(dict.fromkeys(kpjs))
     if not kpjs:
         return {}
-    books = ledger.ledgers(kpjs, as_of)
-    last = _last_contributions(kpjs, as_of)
-    return {kpj: _summary(books[kpj], last.get(kpj)) for kpj in kpjs}
+    book = ledger.read(kpjs, as_of, [_LAST_CONTRIBUTIONS])
+    last = _last_of(book)
+    return {
+        kpj: _summary(ledger.build(book.jht.get(kpj, Movements()), book.rates, as_of), last.get(kpj))
+        for kpj in kpjs
+    }
 
 
-def _summary(jht: Ledger, last: Contribution | None) -> JhtSummary:
+@dataclass(frozen=True)
+class LastContribution:
+    period: date
+    paid_on: date
+    wage: int
+
+
+def _summary(jht: Ledger, last: LastContribution | None) -> JhtSummary:
     if last is None:
         return JhtSummary(jht.balance, jht.accrued_estimate, None, None, None)
     return JhtSummary(jht.balance, jht.accrued_estimate, last.period, last.paid_on, last.wage)
@@ -207,7 +217,7 @@ class CardStatement:
     jht: Ledger
     summary: JhtSummary
     jp: JpPosition
-    emptied_by: LedgerEntry | None = None  # the merge or payout that emptied a closed card
+    emptied_by: ledger.Entry | None = None  # the merge or payout that emptied a closed card
 
     @property
     def last_period(self) -> date | None:
@@ -232,18 +242,22 @@ def owned_card(account_id: int, link_ref: str) -> Membership | None:
     """The card linked to this account under link_ref (its address in URLs), with its
     employer loaded; None when there is no such card or it is someone else's (callers
     must not tell the two apart)."""
-    return db.session.scalar(
-        select(Membership)
-        .options(joinedload(Membership.employer))
-        .where(Membership.link_ref == link_ref, Membership.account_id == account_id)
-        # The card may already sit in the session without its employer: load it anyway.
-        .execution_options(populate_existing=True)
-    )
+    return db.session.scalar(_OWNED_CARD, {"link_ref": link_ref, "account_id": account_id})
+
+
+# Built once: every card page runs it.
+_OWNED_CARD = (
+    select(Membership)
+    .options(joinedload(Membership.employer))
+    .where(Membership.link_ref == bindparam("link_ref"), Membership.account_id == bindparam("account_id"))
+    # The card may already sit in the session without its employer: load it anyway.
+    .execution_options(populate_existing=True)
+)
 
 
 def card_statement(kpj: str, as_of: date, *, card: Membership | None = None) -> CardStatement:
-    """The yearly JHT statement, last contribution and JP position of one card, in five
-    queries; four when the caller passes the card row it already holds (as from
+    """The yearly JHT statement, last contribution and JP position of one card, in one
+    statement; two when the caller does not pass the card row it already holds (as from
     owned_card). Raises LookupError for an unknown KPJ."""
     if card is None:
         card = db.session.get(Membership, kpj)
@@ -251,59 +265,77 @@ def card_statement(kpj: str, as_of: date, *, card: Membership | None = None) -> 
             raise LookupError(kpj)
     elif card.kpj != kpj:
         raise ValueError(f"card {card.kpj} is not KPJ {kpj}")
-    movements, jp_paid = ledger.load([kpj], as_of)
-    rates = ledger.rates()
-    jht = ledger.build(movements.get(kpj, Movements()), rates, as_of)
-    jp_ledger = ledger.build(Movements(contributions=jp_paid.get(kpj, {})), rates, as_of)
+    book = ledger.read([kpj], as_of, [_LAST_CONTRIBUTIONS, _JP_WAGES])
+    jht = ledger.build(book.jht.get(kpj, Movements()), book.rates, as_of)
+    jp_ledger = ledger.build(book.jp_movements(kpj), book.rates, as_of)
     return CardStatement(
         card=card,
         as_of=as_of,
         jht=jht,
-        summary=_summary(jht, _last_contributions([kpj], as_of).get(kpj)),
-        jp=jp_position(card, _jp_wages(kpj, as_of), jp_ledger, as_of),
-        emptied_by=_emptied_by(kpj) if card.status_enum.is_closed else None,
+        summary=_summary(jht, _last_of(book).get(kpj)),
+        jp=jp_position(card, _wages_of(book), jp_ledger, as_of),
+        emptied_by=book.closing.get(kpj) if card.status_enum.is_closed else None,
     )
 
 
-def _emptied_by(kpj: str) -> LedgerEntry | None:
-    """The entry that emptied a closed card: where its money went (one query, only for
-    closed cards)."""
-    return db.session.scalar(
-        select(LedgerEntry)
-        .where(LedgerEntry.kpj == kpj, LedgerEntry.kind.in_([LedgerKind.MERGE_OUT, LedgerKind.PAYOUT]))
-        .order_by(LedgerEntry.booked_on.desc(), LedgerEntry.id.desc())
-        .limit(1)
-    )
+# --- Branches of the ledger's one statement (ledger.read) ---------------------------------
+
+TAG_LAST = "LAST"
+TAG_WAGES = "WAGES"
 
 
-# --- Queries -------------------------------------------------------------------------------
-
-
-def _last_contributions(kpjs: Sequence[str], as_of: date) -> dict[str, Contribution]:
-    """The contribution of the latest period of each card, in one query."""
+def _last_contributions():
+    """The contribution of the latest period of each card: its period, wage and the day
+    it was paid (as yyyymmdd)."""
     latest = (
         select(Contribution.kpj, func.max(Contribution.period).label("period"))
-        .where(Contribution.kpj.in_(kpjs), Contribution.paid_on <= as_of)
+        .where(Contribution.kpj.in_(ledger.kpjs_param()), Contribution.paid_on <= ledger.as_of_param())
         .group_by(Contribution.kpj)
         .subquery()
     )
-    rows = db.session.scalars(
-        select(Contribution).join(
-            latest, and_(Contribution.kpj == latest.c.kpj, Contribution.period == latest.c.period)
+    paid = Contribution.paid_on
+    paid_on = extract("year", paid) * 10000 + extract("month", paid) * 100 + extract("day", paid)
+    return select(
+        *ledger.row(TAG_LAST, Contribution.kpj, extract("year", Contribution.period),
+                    extract("month", Contribution.period), None, Contribution.wage, paid_on)
+    ).join(latest, and_(Contribution.kpj == latest.c.kpj, Contribution.period == latest.c.period))
+
+
+_LAST_CONTRIBUTIONS = _last_contributions()
+
+
+def _last_of(book: ledger.Book) -> dict[str, LastContribution]:
+    last = {}
+    for kpj, year, month, _, wage, paid_on, *_ in book.extra[TAG_LAST]:
+        paid_on = int(paid_on)
+        last[kpj] = LastContribution(
+            date(int(year), int(month), 1),
+            date(paid_on // 10000, paid_on // 100 % 100, paid_on % 100),
+            int(wage),
         )
-    )
-    return {row.kpj: row for row in rows}
+    return last
 
 
-def _jp_wages(kpj: str, as_of: date) -> JpWages:
-    """Months with a JP contribution, grouped by period year and wage, in one query: the
-    wage cap applies per year, and a card has few distinct wages per year."""
+def _jp_wages():
+    """Months with a JP contribution, grouped by period year and wage: the wage cap applies
+    per year, and a card has few distinct wages per year. Each group's latest month rides
+    along, for the last period paid."""
     year = extract("year", Contribution.period)
-    rows = db.session.execute(
-        select(year, Contribution.wage, func.count(), func.max(Contribution.period))
-        .where(Contribution.kpj == kpj, Contribution.jp > 0, Contribution.paid_on <= as_of)
-        .group_by(year, Contribution.wage)
-    ).all()
-    counts = {(int(y), int(wage)): int(count) for y, wage, count, _ in rows}
-    last = max((period for *_, period in rows), default=None)
+    return (
+        select(*ledger.row(TAG_WAGES, Contribution.kpj, year,
+                           extract("month", func.max(Contribution.period)), None,
+                           Contribution.wage, func.count()))
+        .where(Contribution.kpj.in_(ledger.kpjs_param()), Contribution.jp > 0,
+               Contribution.paid_on <= ledger.as_of_param())
+        .group_by(Contribution.kpj, year, Contribution.wage)
+    )
+
+
+_JP_WAGES = _jp_wages()
+
+
+def _wages_of(book: ledger.Book) -> JpWages:
+    rows = book.extra[TAG_WAGES]
+    counts = {(int(year), int(wage)): int(count) for _, year, _, _, wage, count, *_ in rows}
+    last = max((date(int(year), int(month), 1) for _, year, month, *_ in rows), default=None)
     return JpWages(counts, last)
