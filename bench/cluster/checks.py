@@ -423,7 +423,7 @@ def _judge(cluster: Cluster, calls: list[Call], seconds: float, kill: dict, sess
 def _answered_by(log: list[dict], calls: list[Call], names: dict[str, str]) -> Counter:
     """Which server gave each of these calls its answer, by nginx's request id."""
     last = {entry["request_id"]: entry["upstream_addr"].split(", ")[-1] for entry in log}
-    return Counter(names.get(last.get(call.request_id, ""), "none") for call in calls)
+    return Counter(names.get(last.get(call.request_id, ""), "not in nginx's log") for call in calls)
 
 
 def _access_log(cluster: Cluster, start: int) -> list[dict]:
