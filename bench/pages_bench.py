@@ -147,11 +147,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+LOGS = ROOT / "build" / "bench-logs"
+
+
 def start(app: str, port: int, env: dict[str, str], probe: str) -> subprocess.Popen:
     """gunicorn with gunicorn.conf.py, two workers, bound to port."""
     env = {**env, "WEB_CONCURRENCY": "2", "GUNICORN_BIND": f"127.0.0.1:{port}",
            "GUNICORN_LOG_LEVEL": "warning"}
-    server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app], cwd=ROOT, env=env)
+    # The app's JSON log lines (one per request) go to a file, as production's go to its
+    # log collector: written to this terminal, printing them would cost more than serving.
+    LOGS.mkdir(parents=True, exist_ok=True)
+    with (LOGS / f"{app.split(':')[0].replace('.', '-')}-{port}.log").open("ab") as log:
+        server = subprocess.Popen([str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app],
+                                  cwd=ROOT, env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
