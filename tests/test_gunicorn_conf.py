@@ -3,16 +3,10 @@ in the file), and its values follow the environment."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from config import BASE_DIR
-from tests.startup import environment, run_python, sqlite_url
+from tests.startup import environment, fetch, production_gunicorn, run_python
 
 READ_SETTINGS = """
 from gunicorn.config import Config
@@ -24,12 +18,6 @@ for name in ("bind", "workers", "worker_class", "threads", "timeout", "graceful_
     config.set(name, settings[name])
     print(name, config.settings[name].get())
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.startup
@@ -46,27 +34,8 @@ def test_the_settings_are_valid_to_gunicorn_and_follow_the_environment():
 
 @pytest.mark.startup
 def test_production_is_served_through_it(tmp_path):
-    port = free_port()
-    env = environment(
-        SECRET_KEY="s" * 32, DATABASE_URL=sqlite_url(tmp_path), RATELIMIT_STORAGE_URI="memory://",
-        WEB_CONCURRENCY="2", GUNICORN_BIND=f"127.0.0.1:{port}",
-    )
-    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
-    server = subprocess.Popen(gunicorn, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-    try:
-        answer = None
-        deadline = time.monotonic() + 30
-        while answer is None and time.monotonic() < deadline:
-            assert server.poll() is None, server.stdout.read()
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/sehat", timeout=2) as response:
-                    answer = (response.status, response.read())
-            except OSError:
-                time.sleep(0.2)
-        assert answer == (200, b"ok")
-    finally:
-        server.terminate()
-        output, _ = server.communicate(timeout=30)
-    assert server.returncode == 0, output
-    assert "Using worker: gthread" in output
+    with production_gunicorn(tmp_path, workers=2) as served:
+        status, _, body = fetch(served.url("/sehat"), "uji")
+    assert (status, body) == (200, b"ok")
+    assert served.process.returncode == 0, served.stderr
+    assert "Using worker: gthread" in served.stderr

@@ -8,11 +8,8 @@ import json
 import logging
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -22,10 +19,9 @@ from flask_sqlalchemy import SQLAlchemy
 from tests import factories, logcheck
 from tests.conftest import csrf_token
 from tests.querycount import count_queries
-from config import BASE_DIR
-from tests.startup import environment, flask, run_python, sqlite_url
+from tests.smtp import free_port
+from tests.startup import WAITING, environment, fetch, flask, production_gunicorn, run_python
 from tests.test_degrade import LOCAL_REDIS, redis_or_skip
-from tests.test_gunicorn_conf import free_port
 from webapp import logs, readiness
 
 NIK = "3171041203850003"
@@ -38,9 +34,7 @@ HEX_ID = re.compile(r"[0-9a-f]{32}")
 
 def closed_port() -> int:
     """A local port nothing listens on: a connection there is refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_port()
 
 
 class SilentServer:
@@ -324,42 +318,19 @@ def test_flask_db_still_runs_the_migrations(tmp_path):
 
 @pytest.mark.startup
 def test_under_gunicorn_every_line_is_json_and_each_request_is_logged_once(tmp_path):
-    port = free_port()
-    env = environment(
-        SECRET_KEY="s" * 32, DATABASE_URL=sqlite_url(tmp_path), RATELIMIT_STORAGE_URI="memory://",
-        WEB_CONCURRENCY="1", GUNICORN_BIND=f"127.0.0.1:{port}",
-    )
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
-    server = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-    try:
-        started, deadline = None, time.monotonic() + 30
-        while started is None and time.monotonic() < deadline:
-            assert server.poll() is None, server.communicate()
-            try:
-                started = fetch(f"http://127.0.0.1:{port}/sehat", "menunggu")
-            except OSError:
-                time.sleep(0.2)
-        answers = [fetch(f"http://127.0.0.1:{port}/sehat?nik={NIK}", "uji-gunicorn"),
-                   fetch(f"http://127.0.0.1:{port}/siap", "uji-siap")]
-    finally:
-        server.terminate()
-        stdout, stderr = server.communicate(timeout=30)
+    with production_gunicorn(tmp_path, workers=1) as served:
+        answers = [fetch(served.url(f"/sehat?nik={NIK}"), "uji-gunicorn")[:2],
+                   fetch(served.url("/siap"), "uji-siap")[:2]]
+    stdout, stderr = served.stdout, served.stderr
     assert answers == [(200, "uji-gunicorn"), (200, "uji-siap")]
-    assert server.returncode == 0, stderr
+    assert served.process.returncode == 0, stderr
     assert stdout == ""
     lines = [json.loads(line) for line in stderr.splitlines()]
     assert any(line["logger"] == "gunicorn.error" and "Booting worker" in line["msg"] for line in lines)
     access = [(line["request_id"], line["path"]) for line in lines
-              if line["logger"] == logs.ACCESS_LOGGER and line["request_id"] != "menunggu"]
+              if line["logger"] == logs.ACCESS_LOGGER and line["request_id"] != WAITING]
     assert access == [("uji-gunicorn", "/sehat"), ("uji-siap", "/siap")]
     assert NIK not in stderr
-
-
-def fetch(url: str, request_id: str) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers={"X-Request-ID": request_id})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status, response.headers["X-Request-ID"]
 
 
 def test_the_development_servers_request_lines_are_left_to_the_access_line():
