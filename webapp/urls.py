@@ -2,9 +2,10 @@
 bar, the shortcuts, the fingerprinted static files, a card's address), and Werkzeug's
 builder cost a tenth of a page's rendering.
 
-A URL depends only on the endpoint, its arguments, the script root the app is mounted at
-and, for a static file, the fingerprints of the files (webapp/assets.py), which change only
-when a file does: those are the key. The cache is bounded: past MAX_ENTRIES it starts over."""
+A URL depends only on the endpoint (with the request's blueprint, for a relative one), its
+arguments, the script root the app is mounted at and, for a static file, the fingerprints
+of the files (webapp/assets.py), which change only when a file does: those are the key. The cache is bounded: past
+MAX_ENTRIES it starts over."""
 
 from __future__ import annotations
 
@@ -26,7 +27,10 @@ def init_app(app: Flask) -> None:
         if not has_request_context() or any(name.startswith("_") for name in values):
             return build(endpoint, **values)
         try:
-            key = (request.script_root, assets().generation, endpoint, *sorted(values.items()))
+            # A relative endpoint (".klaim") names a view of the request's own blueprint.
+            blueprint = request.blueprint if endpoint.startswith(".") else None
+            key = (request.script_root, assets().generation, blueprint, endpoint,
+                   *sorted(values.items()))
             hash(key)
         except TypeError:  # an argument that cannot be a key: built every time
             return build(endpoint, **values)
