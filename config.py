@@ -70,8 +70,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
     # A failing statement's message and log never carry the values bound to it (NIKs,
-    # e-mail addresses, names).
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+    # e-mail addresses, names). A connection idle for a while is tried before use
+    # (webapp/extensions.py), not every one: pool_pre_ping would cost a round trip a request.
+    SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

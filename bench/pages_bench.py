@@ -221,8 +221,11 @@ def log_in(port: int) -> str:
         raise RuntimeError(f"POST /masuk answered {status}, not 303: login failed")
     keep(response)
     cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
-    request(port, "/", cookie)  # the welcome toast is shown once
-    return cookie
+    # The welcome toast is shown once; the first page also puts the CSRF secret in the
+    # session cookie, which a browser keeps (without it, every page would make a new one).
+    _, _, response = request(port, "/", cookie)
+    keep(response)
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
 def long_card_ref(port: int, cookie: str) -> str:

@@ -340,3 +340,18 @@ def test_a_registry_import_updates_the_balance(worked_card, tmp_path):
     statement = services.card_statement(worked_card.kpj, AS_OF)
     assert statement.jht.balance == after
     assert next(r for r in statement.jht.years if r.year == 2016).contributions == 410_000
+
+
+def test_statement_notes_group_the_years_that_borrow_a_rate():
+    from webapp.ledger import Ledger, YearRow
+
+    def year(number, fallback=None, known=True, transfers=0):
+        return YearRow(number, Decimal("5"), fallback, known, 0, 0, transfers, 0, 0, False)
+
+    ledger = Ledger((year(2014, known=False), year(2015), year(2016, 2015), year(2017, 2015),
+                     year(2018), year(2019, 2012, transfers=-5), year(2020, 2018)))
+    assert [row.year for row in ledger.years_without_rate] == [2014]
+    assert [(source, [row.year for row in rows]) for source, rows in ledger.borrowed_rates] == [
+        (2012, [2019]), (2015, [2016, 2017]), (2018, [2020])]
+    assert ledger.has_transfers
+    assert not Ledger(ledger.years[:3]).has_transfers

@@ -145,7 +145,7 @@ def test_sqlite_stages_in_bounded_batches_and_postgresql_through_copy(app, tmp_p
     assert result.ok and result.changes["population.csv"].inserted == 450
     if db.engine.dialect.name == "postgresql":
         assert len(copies) == 1 and re.fullmatch(
-            r"COPY import_population_[0-9a-f]{8} \(line, nik, full_name, birth_place, "
+            r"COPY import_population_\d+_[0-9a-f]{8} \(line, nik, full_name, birth_place, "
             r"birth_date, gender, mother_name\) FROM STDIN",
             copies[0],
         ), copies
@@ -227,6 +227,26 @@ def test_no_staging_table_outlives_an_import(app, tmp_path):
         db.session.remove()  # the next run may get another pooled connection
 
     assert staging_tables() == set()
+
+
+@pytest.mark.postgres_only
+def test_the_tables_of_an_import_killed_outright_go_with_the_next_import(app, tmp_path):
+    """A killed import never reaches close(): its unlogged tables stay until the next import
+    sees that their connection's server process is gone. A running import's tables stay."""
+    live_pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+    running = set(db.session.execute(sa.text("SELECT pid FROM pg_stat_activity")).scalars())
+    dead_pid = next(pid for pid in range(4_000_000, 5_000_000) if pid not in running)
+    dead, alive = f"import_contributions_{dead_pid}_0badc0de", f"import_memberships_{live_pid}_00c0ffee"
+    for name in (dead, alive):
+        db.session.execute(sa.text(f"CREATE UNLOGGED TABLE {name} (line integer)"))
+    db.session.commit()
+    write_files(tmp_path, valid_files())
+    try:
+        assert import_directory(tmp_path).ok
+        assert staging_tables() == {alive}
+    finally:
+        db.session.execute(sa.text(f"DROP TABLE IF EXISTS {alive}, {dead}"))
+        db.session.commit()
 
 
 def test_the_cards_whose_contributions_changed_are_counted(app, runner, tmp_path):

@@ -28,7 +28,9 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     INSTANCE_DIR.mkdir(exist_ok=True)
     trust_proxies(app)
 
-    from webapp import assets, errors, formatting, input_guard, logs, mail, migrations_cli, readiness, security, toasts
+    from webapp import (
+        assets, errors, formatting, input_guard, logs, mail, migrations_cli, ratelimit, readiness, security, toasts,
+    )
     from webapp.extensions import csrf, db, limiter, login_manager
 
     logs.init_app(app)  # first: every request gets its id and its access line, refused ones too
@@ -37,6 +39,7 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
     migrations_cli.init(app)  # `flask db`: Flask-Migrate is imported only when it runs
     csrf.init_app(app)
     limiter.init_app(app)
+    ratelimit.init_app(app, limiter)  # no limiter work before requests where no limit applies
     _log_limiter_warnings()
     login_manager.init_app(app)
     security.init_app(app)

@@ -3,6 +3,7 @@
 Flask-Migrate is not among them: webapp/migrations_cli.py loads it only for `flask db`."""
 
 import sqlite3
+import time
 
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -11,8 +12,9 @@ from flask_login import LoginManager
 from flask_mailman import Mail
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -59,3 +61,32 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 def _is_file(cursor: sqlite3.Cursor) -> bool:
     """An in-memory database has no file, and no write-ahead log."""
     return any(name == "main" and path for _, name, path in cursor.execute("PRAGMA database_list"))
+
+
+# A pooled connection that sat idle this long is tried before a request gets it: the
+# database may have restarted, or a firewall dropped the idle socket, meanwhile. Not every
+# checkout (SQLAlchemy's pool_pre_ping): that costs a round trip on every request, a fifth
+# of a page's on PostgreSQL, to check a connection used a moment ago. If the database
+# restarts under load, the statement that meets the dropped connection fails, and
+# SQLAlchemy then discards every connection of the pool opened before it.
+IDLE_PING_AFTER_S = 10.0
+
+
+@event.listens_for(Pool, "checkin")
+def _note_idle_since(dbapi_connection, connection_record) -> None:
+    connection_record.info["idle_since"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_if_idle(dbapi_connection, connection_record, connection_proxy) -> None:
+    idle_since = connection_record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < IDLE_PING_AFTER_S:
+        return  # new, or used a moment ago
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+    except Exception as error:  # any driver's error: the connection is unusable
+        # The pool drops this connection and hands out a new one (SQLAlchemy's documented
+        # way to refuse a connection at checkout).
+        raise exc.DisconnectionError() from error

@@ -137,6 +137,26 @@ class Ledger:
         """Credited development only (completed years)."""
         return sum(row.development for row in self.years if not row.is_estimate)
 
+    # The statement's notes (balances/_statement.html), worked out here rather than with
+    # Jinja's filters, which cost a card page more than its whole table of years.
+    @property
+    def years_without_rate(self) -> list[YearRow]:
+        """Years earning 0%: no rate of their own and none earlier."""
+        return [row for row in self.years if not row.rate_known]
+
+    @property
+    def borrowed_rates(self) -> list[tuple[int, list[YearRow]]]:
+        """(year lent from, the years that borrowed its rate), by the year lent from."""
+        borrowers: dict[int, list[YearRow]] = {}
+        for row in self.years:
+            if row.rate_fallback_from is not None:
+                borrowers.setdefault(row.rate_fallback_from, []).append(row)
+        return sorted(borrowers.items())
+
+    @property
+    def has_transfers(self) -> bool:
+        return any(row.transfers for row in self.years)
+
 
 def rate_for(year: int, rates: Mapping[int, Decimal]) -> tuple[Decimal, int | None, bool]:
     """(percent, fallback year, known) for a year, per DESIGN §5."""

@@ -104,8 +104,13 @@ class Loader:
         token = secrets.token_hex(4)
         try:
             with engine.connect() as connection:
+                staging.drop_abandoned(connection)
+                connection.commit()
+                # Named after the connection's server process, which lives as long as this
+                # import does: an import killed outright leaves tables the next one drops.
+                pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
                 for spec, path in self._files:
-                    name = f"import_{spec.table.name}_{token}"
+                    name = f"{staging.ABANDONED_PREFIX}{spec.table.name}_{pid}_{token}"
                     table = staging.staging_table(spec, name, unlogged=True)
                     self.tables.append(table)
                     staged = self._stage(connection, spec, path, table)

@@ -12,6 +12,7 @@ the run has found no error, so every staged row it merges is complete.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -86,6 +87,29 @@ def create(connection: sa.Connection, table: sa.Table) -> None:
 
 def drop(connection: sa.Connection, table: sa.Table) -> None:
     connection.execute(sa.text(f"DROP TABLE IF EXISTS {table.name}"))
+
+
+# The unlogged staging tables of PostgreSQL (loading.py): import_<table>_<pid>_<token>,
+# pid being the server process of the connection that filled them.
+ABANDONED_PREFIX = "import_"
+_UNLOGGED_NAME = re.compile(r"^import_[a-z_]+?_(\d+)_[0-9a-f]{8}$")
+
+
+def drop_abandoned(connection: sa.Connection) -> list[str]:
+    """Drop the staging tables of imports that are no longer running (killed before
+    close() could drop them: their connection's server process is gone), and return their
+    names. A running import's tables stay."""
+    names = connection.execute(sa.text(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relpersistence = 'u' "
+        "AND c.relname LIKE 'import\\_%'"
+    )).scalars().all()
+    running = set(connection.execute(sa.text("SELECT pid FROM pg_stat_activity")).scalars())
+    abandoned = [name for name in names
+                 if (match := _UNLOGGED_NAME.match(name)) and int(match.group(1)) not in running]
+    for name in abandoned:
+        connection.execute(sa.text(f'DROP TABLE IF EXISTS "{name}"'))
+    return abandoned
 
 
 def load(connection: sa.Connection, table: sa.Table, rows: Iterable[StagedRow]) -> None:
