@@ -76,6 +76,13 @@ BACKGROUND = [
                150000, 27000, 15000, 0, make_date(2023, m, 10)
         FROM generate_series(1, {CARDS_WITH_CONTRIBUTIONS}) c,
              generate_series(1, {MONTHS}) m""",
+    # Folded as webapp/ledger.py refresh_years() folds them after every write (the
+    # participant's own, written through the ORM, are folded already).
+    """INSERT INTO contribution_years (kpj, year, jht, jht_by_month, jp, jp_by_month)
+        SELECT kpj, extract(year FROM paid_on)::int, sum(jht),
+               sum(jht * extract(month FROM paid_on)::int), sum(jp),
+               sum(jp * extract(month FROM paid_on)::int)
+        FROM contributions WHERE kpj LIKE '9%' GROUP BY kpj, extract(year FROM paid_on)::int""",
     """INSERT INTO ledger_entries (kpj, kind, amount, booked_on, counterpart_kpj, created_at)
         SELECT kpj, 'MERGE_IN', 1000, date '2024-02-01', NULL, now()
         FROM memberships WHERE kpj LIKE '9%' AND right(kpj, 1) = '7'""",

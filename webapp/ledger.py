@@ -1,5 +1,6 @@
 """The JHT ledger of a card (DESIGN §5, §3.9, §6): the one place that turns money movements
-into balances. No balance is ever stored; every figure is derived from
+into balances. No balance is ever stored (contribution_years keeps only contributions
+summed by year, refolded with every write to them); every figure is derived from
 
 - the registry's contributions (counted in the month of paid_on), and
 - the portal's own entries (models.LedgerEntry): a merge moves money out of one card
@@ -30,12 +31,13 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import (
-    BigInteger, CompoundSelect, Date, Integer, String, bindparam, cast, extract, func, literal, null,
-    or_, select, union_all,
+    BigInteger, CompoundSelect, Date, Integer, String, bindparam, cast, delete, event, extract, func,
+    insert, inspect, literal, null, or_, select, union_all,
 )
+from sqlalchemy.orm import Session
 
 from webapp.extensions import db
-from webapp.models import Contribution, JhtRate, LedgerEntry, LedgerKind
+from webapp.models import Contribution, ContributionYear, JhtRate, LedgerEntry, LedgerKind
 
 MONTHS = 12
 CONTRIBUTION = "CONTRIBUTION"
@@ -53,7 +55,8 @@ class Movements:
     paid_out: dict[tuple[int, int], int] = field(default_factory=dict)  # partial payouts
     closed_in: tuple[int, int] | None = None  # the month a closing entry emptied the card
     closed_amount: int = 0
-    # Contributions of whole years, folded by the database: year -> (total, Σ amount·month).
+    # Contributions of whole years, folded (models.ContributionYear): year -> (total,
+    # Σ amount·month).
     # A whole year earns on them 12·total − Σ amount·month twelfths, all that the rule
     # needs of its months (see development()).
     whole_years: dict[int, tuple[int, int]] = field(default_factory=dict)
@@ -259,8 +262,9 @@ def _year(
 # all the money of its cards whatever their number, their years or the branches the page
 # adds. Contributions of the years before as_of's come folded by year (one row a year
 # instead of twelve: all that the development of a whole year needs of them, see
-# development()), those of as_of's year by month; an emptied card's by month throughout,
-# since the year it was emptied in is not whole.
+# development()), read from contribution_years, where refresh_years() keeps the fold; those
+# of as_of's year by month; an emptied card's by month throughout, since the year it was
+# emptied in is not whole.
 TAG_RATE = "RATE"
 TAG_WHOLE_YEAR = "YEAR"
 
@@ -299,6 +303,7 @@ class Book:
 KPJS = "kpjs"
 AS_OF = "as_of"
 YEAR_START = "year_start"  # 1 January of as_of's year
+AS_OF_YEAR = "as_of_year"
 
 
 def kpjs_param():
@@ -332,6 +337,7 @@ def _branches() -> list:
         LedgerEntry.booked_on <= as_of_param(),
     )
     year_start = bindparam(YEAR_START, type_=Date)
+    first_year = bindparam(AS_OF_YEAR, type_=Integer)
     by_month = (
         select(*_row(literal(CONTRIBUTION), Contribution.kpj, paid_year, paid_month,
                      cast(None, Integer), func.sum(Contribution.jht), func.sum(Contribution.jp),
@@ -340,13 +346,13 @@ def _branches() -> list:
                or_(Contribution.paid_on >= year_start, Contribution.kpj.in_(emptied)))
         .group_by(Contribution.kpj, paid_year, paid_month)
     )
+    # Years before as_of's, already folded (refresh_years()): every payment in them is
+    # before as_of.
+    years = ContributionYear
     by_year = (
-        select(*_row(literal(TAG_WHOLE_YEAR), Contribution.kpj, paid_year, None, None,
-                     func.sum(Contribution.jht), func.sum(Contribution.jht * paid_month),
-                     func.sum(Contribution.jp), func.sum(Contribution.jp * paid_month)))
-        .where(Contribution.kpj.in_(kpjs_param()), Contribution.paid_on < year_start,
-               Contribution.paid_on <= as_of_param(), Contribution.kpj.not_in(emptied))
-        .group_by(Contribution.kpj, paid_year)
+        select(*_row(literal(TAG_WHOLE_YEAR), years.kpj, years.year, None, None,
+                     years.jht, years.jht_by_month, years.jp, years.jp_by_month))
+        .where(years.kpj.in_(kpjs_param()), years.year < first_year, years.kpj.not_in(emptied))
     )
     booked = LedgerEntry.booked_on
     entries = select(
@@ -370,7 +376,7 @@ def read(kpjs: Sequence[str], as_of: date, extra: Sequence = ()) -> Book:
     entries, and the return rates, in one statement; with the rows of `extra` (branches
     built once, with row(), see there) kept by tag for the caller."""
     book = Book()
-    parameters = {KPJS: list(kpjs), AS_OF: as_of, YEAR_START: date(as_of.year, 1, 1)}
+    parameters = {KPJS: list(kpjs), AS_OF: as_of, YEAR_START: date(as_of.year, 1, 1), AS_OF_YEAR: as_of.year}
     rows = db.session.execute(_statement(tuple(extra)), parameters)
     for tag, kpj, year, month, day, a, b, c, d, text in rows:
         # PostgreSQL returns numerics for EXTRACT and SUM: normalise to int.
@@ -413,6 +419,44 @@ def values_on(kpjs: Sequence[str], day: date) -> dict[str, int]:
 
 
 # --- Writing ------------------------------------------------------------------------------
+
+
+def refresh_years(cards, session: Session | None = None) -> None:
+    """Fold again the contributions of `cards` (KPJs, or a SELECT of them) by the year they
+    were paid in (models.ContributionYear), in the transaction that wrote them: whatever
+    writes contributions calls this before it commits. One DELETE and one INSERT ... SELECT
+    whatever the number of cards."""
+    connection = (session or db.session).connection()
+    connection.execute(delete(ContributionYear).where(ContributionYear.kpj.in_(cards)))
+    connection.execute(insert(ContributionYear).from_select(_YEAR_COLUMNS, _fold(cards)))
+
+
+_YEAR_COLUMNS = ["kpj", "year", "jht", "jht_by_month", "jp", "jp_by_month"]
+
+
+def _fold(cards):
+    paid_year, paid_month = extract("year", Contribution.paid_on), extract("month", Contribution.paid_on)
+    year = cast(paid_year, Integer)
+    return (
+        select(Contribution.kpj, year,
+               func.sum(Contribution.jht), func.sum(Contribution.jht * cast(paid_month, Integer)),
+               func.sum(Contribution.jp), func.sum(Contribution.jp * cast(paid_month, Integer)))
+        .where(Contribution.kpj.in_(cards))
+        .group_by(Contribution.kpj, year)
+    )
+
+
+@event.listens_for(Session, "after_flush")
+def _refresh_flushed_years(session: Session, _context) -> None:
+    """Contributions written through the ORM (the tests' factories, a bench's long card) get
+    their years folded in the same flush, so the table never disagrees with them."""
+    cards: set[str] = set()
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(instance, Contribution):
+            moved_from = inspect(instance).attrs.kpj.history.deleted  # a KPJ corrected
+            cards.update(kpj for kpj in (instance.kpj, *moved_from) if kpj)
+    if cards:
+        refresh_years(sorted(cards), session)
 
 
 def post(entries: Iterable[LedgerEntry]) -> None:

@@ -180,6 +180,24 @@ class Contribution(db.Model):
     )
 
 
+class ContributionYear(db.Model):
+    """A card's contributions folded by the calendar year they were paid in: per programme
+    the total and the total weighted by the month paid (Σ amount · month), all that the
+    development of a whole year needs of its months (webapp/ledger.py). Derived, never
+    edited: ledger.refresh_years() rebuilds a card's rows in the transaction of every write
+    to its contributions (the registry import's merge, and any ORM flush), so a page reads a
+    dozen rows for ten years instead of folding 120."""
+
+    __tablename__ = "contribution_years"
+
+    kpj: Mapped[str] = mapped_column(ForeignKey("memberships.kpj"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    jht: Mapped[int] = mapped_column(BigInteger)
+    jht_by_month: Mapped[int] = mapped_column(BigInteger)
+    jp: Mapped[int] = mapped_column(BigInteger)
+    jp_by_month: Mapped[int] = mapped_column(BigInteger)
+
+
 class JhtRate(db.Model):
     """The JHT return rate credited for a calendar year, as a percentage (6.26 = 6.26%)."""
 

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from webapp import ledger
 from webapp.extensions import db
+from webapp.models import ContributionYear
 from webapp.registry import staging
 from webapp.registry.corrections import keep_corrected
 from webapp.registry.formats import (
@@ -118,7 +120,10 @@ def import_directory(directory: Path) -> ImportResult:
     finally:
         loader.close()
     if result.ok:
-        _analyze(spec.table for spec in FILES if _changed(result.changes.get(spec.name)))
+        changed = [spec.table for spec in FILES if _changed(result.changes.get(spec.name))]
+        if CONTRIBUTIONS.table in changed:
+            changed.append(ContributionYear.__table__)  # refolded with them
+        _analyze(changed)
     return result
 
 
@@ -194,6 +199,8 @@ def _merge(spec: FileSpec, staged: sa.Table, run: _Run, result: ImportResult) ->
     staging.merge(spec, staged)
     if spec is CONTRIBUTIONS and run.changed_cards is not None:
         result.cards_with_new_contributions = _count(run.changed_cards)
+        # Their years folded again, in the import's transaction (models.ContributionYear).
+        ledger.refresh_years(sa.select(run.changed_cards.c.kpj))
         staging.drop(db.session.connection(), run.changed_cards)
 
 
