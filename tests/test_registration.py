@@ -77,15 +77,38 @@ def test_the_email_carries_no_personal_data(client, dewi, smtp):
         assert secret not in body
 
 
-def test_the_link_works_once(client, dewi, smtp, app):
+def test_the_link_works_once_and_a_second_tap_is_told_the_account_is_active(client, dewi, smtp, app):
     person, card = dewi
     register(client, registration_form(person, card))
     path = activation_path(smtp)
     assert activate(client, path).status_code == 303
     again = activate(app.test_client(), path)
     assert again.status_code == 410
-    assert "tidak berlaku" in again.get_data(as_text=True)
+    assert "sudah aktif" in again.get_data(as_text=True)  # not "register again"
     assert accounts() == 1
+    # What stays of the followed link holds no password hash.
+    assert db.session.scalars(sa.select(PendingRegistration.password_hash)).all() == [""]
+
+
+def test_a_followed_links_row_goes_when_the_link_would_have_expired(client, dewi, smtp, app):
+    person, card = dewi
+    register(client, registration_form(person, card))
+    path = activation_path(smtp)
+    assert activate(client, path).status_code == 303
+    other = factories.person()  # Budi Santoso, mother Siti Aminah
+    other_card = factories.membership(other)
+    db.session.commit()
+    budi = registration_form(other, other_card, full_name="Budi Santoso", mother_name="Siti Aminah",
+                             email="budi@contoh.id")
+    register(app.test_client(), budi)  # purges what may go
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PendingRegistration)) == 2
+    db.session.execute(sa.update(PendingRegistration).where(PendingRegistration.password_hash == "")
+                       .values(created_at=utcnow() - timedelta(hours=25)))
+    db.session.commit()
+    register(app.test_client(), budi)
+    assert "" not in db.session.scalars(sa.select(PendingRegistration.password_hash)).all()
+    again = activate(app.test_client(), path)
+    assert again.status_code == 410 and "tidak berlaku" in again.get_data(as_text=True)
 
 
 def test_the_link_expires_after_24_hours(client, dewi, smtp):
@@ -111,7 +134,8 @@ def test_an_unverified_registration_holds_neither_nik_nor_email(client, dewi, sm
     assert activate(client, second).status_code == 303
     assert db.session.scalar(sa.select(Account.phone)) == "081377778888"
     assert activate(app.test_client(), first).status_code == 410
-    assert db.session.scalar(sa.select(sa.func.count(PendingRegistration.id))) == 0
+    # Only the followed link's row is left (for a second tap on it), without its hash.
+    assert db.session.scalars(sa.select(PendingRegistration.password_hash)).all() == [""]
 
 
 def test_expired_registrations_are_removed(client, dewi, smtp):

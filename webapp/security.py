@@ -6,8 +6,9 @@ import functools
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, Response, current_app, g, redirect, request, url_for
+from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from flask_login import user_loaded_from_request
+from flask_wtf.csrf import generate_csrf
 
 from webapp import assets, htmx, sessions
 from webapp.toasts import toast
@@ -59,6 +60,36 @@ def init_app(app: Flask) -> None:
     # The session cookie is decoded only by a request that uses it (not by a static file).
     app.session_interface = sessions.LazySessionInterface()
     user_loaded_from_request.connect(_mark_personal, app)
+    if app.config.get("WTF_CSRF_TIME_LIMIT") is None:
+        # Flask-WTF offers its csrf_token() twice: as a global and from a context processor.
+        app.jinja_env.globals["csrf_token"] = _remembered_csrf_token
+        processors = app.template_context_processors[None]
+        processors[:] = [processor for processor in processors
+                         if processor.__module__ != "flask_wtf.csrf"]
+
+
+# Flask-WTF signs the session's CSRF secret anew on every page (a key derivation, JSON and
+# an HMAC: a sixth of Beranda's rendering). With no time limit on tokens
+# (WTF_CSRF_TIME_LIMIT None) a token signed for a secret stays valid as long as the secret,
+# so the token of each secret is signed once per process. Bounded: past the limit it starts
+# over.
+_SIGNED_TOKENS: dict[str, str] = {}
+_SIGNED_TOKENS_LIMIT = 10_000
+
+
+def _remembered_csrf_token() -> str:
+    name = current_app.config["WTF_CSRF_FIELD_NAME"]
+    secret = session.get(name)
+    if secret is not None and name not in g:
+        token = _SIGNED_TOKENS.get(secret)
+        if token is not None:
+            setattr(g, name, token)  # where Flask-WTF's forms look for this request's token
+            return token
+    token = generate_csrf()
+    if len(_SIGNED_TOKENS) >= _SIGNED_TOKENS_LIMIT:
+        _SIGNED_TOKENS.clear()
+    _SIGNED_TOKENS[session[name]] = token
+    return token
 
 
 def _mark_personal(_app: Flask, user: object) -> None:

@@ -21,25 +21,28 @@ def init_app(app: Flask) -> None:
     build = app.url_for
 
     def url_for(endpoint: str, /, **values: Any) -> str:
-        from webapp.assets import current as assets
-
         # Outside a request (a mail), or asked for a host or scheme: built every time.
         if not has_request_context() or any(name.startswith("_") for name in values):
             return build(endpoint, **values)
+        # The request and the app once each: a page asks for a dozen links, and every
+        # look through Flask's proxies costs as much as the rest of the key.
+        current = request._get_current_object()  # type: ignore[attr-defined]
         try:
             # A relative endpoint (".klaim") names a view of the request's own blueprint.
-            blueprint = request.blueprint if endpoint.startswith(".") else None
-            key = (request.script_root, assets().generation, blueprint, endpoint,
-                   *sorted(values.items()))
-            hash(key)
+            blueprint = current.blueprint if endpoint.startswith(".") else None
+            key = (current.script_root, generation(), blueprint, endpoint,
+                   *(sorted(values.items()) if values else ()))
+            url = cache.get(key)
         except TypeError:  # an argument that cannot be a key: built every time
             return build(endpoint, **values)
-        url = cache.get(key)
         if url is None:
             url = build(endpoint, **values)
             if len(cache) >= MAX_ENTRIES:
                 cache.clear()
             cache[key] = url
         return url
+
+    def generation() -> int:
+        return app.extensions["assets"].generation
 
     app.jinja_env.globals["url_for"] = url_for

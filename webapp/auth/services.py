@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp import sessions
@@ -174,7 +174,7 @@ def register(data: Registration) -> CheckEmail | AlreadyRegistered | Errors:
         return CheckEmail(data.email)
     token, token_hash = new_token()
     now = utcnow()
-    db.session.execute(delete(PendingRegistration).where(PendingRegistration.expires_at < now))
+    db.session.execute(delete(PendingRegistration).where(_purgeable(now)))
     db.session.add(
         PendingRegistration(
             token_hash=token_hash,
@@ -208,7 +208,8 @@ def verify(token: str) -> Verified | VerifyFailure | Errors:
     Commits."""
     pending = pending_registration(token)
     if pending is None:
-        return LINK_INVALID
+        # Followed already (a second tap, or a click racing this one): the account is there.
+        return ACCOUNT_EXISTS if _followed_link_opened_an_account(token) else LINK_INVALID
     person = db.session.get_one(Person, pending.nik)
     if find_account(pending.email) is not None or db.session.scalar(
         select(Account.id).where(Account.nik == pending.nik)
@@ -236,7 +237,8 @@ def verify(token: str) -> Verified | VerifyFailure | Errors:
         db.session.flush()
         if not _link_first_card(account, pending.kpj) or not _consume(pending):
             db.session.rollback()
-            return LINK_INVALID
+            # A concurrent click on this link opened the account first, or the card went.
+            return ACCOUNT_EXISTS if _followed_link_opened_an_account(token) else LINK_INVALID
         sessions.start(account)
         events.record(account, SecurityEventKind.SIGN_IN)
         db.session.commit()
@@ -248,13 +250,43 @@ def verify(token: str) -> Verified | VerifyFailure | Errors:
 
 
 def _consume(pending: PendingRegistration) -> bool:
-    """Remove the link and its NIK's other pending registrations; False if another
-    request consumed it first."""
+    """Mark the link followed and remove its NIK's other pending registrations; False if
+    another request consumed it first. The followed link's row stays, expired and without
+    its password hash, for the rest of its day: a second tap on it is then told that the
+    account is active (not to register again)."""
+    now = utcnow()
     taken = db.session.execute(
-        delete(PendingRegistration).where(PendingRegistration.id == pending.id)
+        update(PendingRegistration)
+        .where(PendingRegistration.id == pending.id, PendingRegistration.expires_at > now)
+        .values(expires_at=now, password_hash=FOLLOWED)
     ).rowcount
-    db.session.execute(delete(PendingRegistration).where(PendingRegistration.nik == pending.nik))
+    db.session.execute(
+        delete(PendingRegistration).where(
+            PendingRegistration.nik == pending.nik, PendingRegistration.id != pending.id
+        )
+    )
     return taken == 1
+
+
+# The password hash of a followed link's row: gone with the link's use.
+FOLLOWED = ""
+
+
+def _followed_link_opened_an_account(token: str) -> bool:
+    nik = select(PendingRegistration.nik).where(
+        PendingRegistration.token_hash == digest(token),
+        PendingRegistration.password_hash == FOLLOWED,
+    )
+    return db.session.scalar(select(Account.id).where(Account.nik.in_(nik))) is not None
+
+
+def _purgeable(now):
+    """Rows no link needs any more: unfollowed ones past their expiry, followed ones once
+    the link would have expired anyway."""
+    return or_(
+        (PendingRegistration.expires_at < now) & (PendingRegistration.password_hash != FOLLOWED),
+        PendingRegistration.created_at < now - VERIFICATION_LIFETIME,
+    )
 
 
 def _link_first_card(account: Account, kpj: str) -> bool:

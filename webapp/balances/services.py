@@ -32,25 +32,25 @@ def today() -> date:
 
 @dataclass(frozen=True)
 class JhtSummary:
+    """What Beranda shows of a card: its credited balance (and this year's estimate)."""
+
     balance: int
     accrued_estimate: int
-    last_period: date | None
-    last_paid_on: date | None
-    last_wage: int | None
+
+    @classmethod
+    def of(cls, jht: Ledger) -> JhtSummary:
+        return cls(jht.balance, jht.accrued_estimate)
 
 
 def jht_summaries(kpjs: Sequence[str], as_of: date) -> dict[str, JhtSummary]:
-    """The JHT balance, accrued estimate and last contribution of each card, in one
-    statement. A card without contributions gets a zero summary."""
+    """The JHT balance and accrued estimate of each card, in one statement. A card without
+    contributions gets a zero summary. (The last contribution is the card page's: Beranda
+    does not show it, and finding it cost a third of the statement on PostgreSQL.)"""
     kpjs = list(dict.fromkeys(kpjs))
     if not kpjs:
         return {}
-    book = ledger.read(kpjs, as_of, [_LAST_CONTRIBUTIONS])
-    last = _last_of(book)
-    return {
-        kpj: _summary(ledger.build(book.jht.get(kpj, Movements()), book.rates, as_of), last.get(kpj))
-        for kpj in kpjs
-    }
+    book = ledger.read(kpjs, as_of)
+    return {kpj: JhtSummary.of(ledger.build(book.jht.get(kpj, Movements()), book.rates, as_of)) for kpj in kpjs}
 
 
 @dataclass(frozen=True)
@@ -58,12 +58,6 @@ class LastContribution:
     period: date
     paid_on: date
     wage: int
-
-
-def _summary(jht: Ledger, last: LastContribution | None) -> JhtSummary:
-    if last is None:
-        return JhtSummary(jht.balance, jht.accrued_estimate, None, None, None)
-    return JhtSummary(jht.balance, jht.accrued_estimate, last.period, last.paid_on, last.wage)
 
 
 # --- JP ----------------------------------------------------------------------------------
@@ -215,21 +209,25 @@ class CardStatement:
     card: Membership
     as_of: date
     jht: Ledger
-    summary: JhtSummary
+    last: LastContribution | None  # the contribution of the latest period paid
     jp: JpPosition
     emptied_by: ledger.Entry | None = None  # the merge or payout that emptied a closed card
 
     @property
+    def summary(self) -> JhtSummary:
+        return JhtSummary.of(self.jht)
+
+    @property
     def last_period(self) -> date | None:
-        return self.summary.last_period
+        return self.last.period if self.last else None
 
     @property
     def last_paid_on(self) -> date | None:
-        return self.summary.last_paid_on
+        return self.last.paid_on if self.last else None
 
     @property
     def last_wage(self) -> int | None:
-        return self.summary.last_wage
+        return self.last.wage if self.last else None
 
     @property
     def accrued_through(self) -> date | None:
@@ -272,7 +270,7 @@ def card_statement(kpj: str, as_of: date, *, card: Membership | None = None) -> 
         card=card,
         as_of=as_of,
         jht=jht,
-        summary=_summary(jht, _last_of(book).get(kpj)),
+        last=_last_of(book).get(kpj),
         jp=jp_position(card, _wages_of(book), jp_ledger, as_of),
         emptied_by=book.closing.get(kpj) if card.status_enum.is_closed else None,
     )
