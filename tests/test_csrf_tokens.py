@@ -40,3 +40,10 @@ def test_the_token_still_works_for_a_form(client, auth):
     """Sign-in posts the page's token: remembered tokens pass Flask-WTF's check."""
     assert CSRF_HEADER.search(client.get("/masuk").get_data(as_text=True))
     assert auth.login("tidak-ada@contoh.id").status_code == 422
+
+
+def test_a_token_is_remembered_under_the_key_that_signed_it(app, client, monkeypatch):
+    first = page_token(client)
+    monkeypatch.setitem(app.config, "WTF_CSRF_SECRET_KEY", "another-signing-key")
+    time.sleep(1.1)
+    assert page_token(client) != first

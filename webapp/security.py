@@ -71,24 +71,26 @@ def init_app(app: Flask) -> None:
 # Flask-WTF signs the session's CSRF secret anew on every page (a key derivation, JSON and
 # an HMAC: a sixth of Beranda's rendering). With no time limit on tokens
 # (WTF_CSRF_TIME_LIMIT None) a token signed for a secret stays valid as long as the secret,
-# so the token of each secret is signed once per process. Bounded: past the limit it starts
-# over.
-_SIGNED_TOKENS: dict[str, str] = {}
+# so the token of each secret is signed once per process, under the key that signed it.
+# Bounded: past the limit it starts over.
+_SIGNED_TOKENS: dict[tuple[str, str], str] = {}
 _SIGNED_TOKENS_LIMIT = 10_000
 
 
 def _remembered_csrf_token() -> str:
-    name = current_app.config["WTF_CSRF_FIELD_NAME"]
+    config = current_app.config
+    name = config["WTF_CSRF_FIELD_NAME"]
+    signing_key = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
     secret = session.get(name)
     if secret is not None and name not in g:
-        token = _SIGNED_TOKENS.get(secret)
+        token = _SIGNED_TOKENS.get((signing_key, secret))
         if token is not None:
             setattr(g, name, token)  # where Flask-WTF's forms look for this request's token
             return token
     token = generate_csrf()
     if len(_SIGNED_TOKENS) >= _SIGNED_TOKENS_LIMIT:
         _SIGNED_TOKENS.clear()
-    _SIGNED_TOKENS[session[name]] = token
+    _SIGNED_TOKENS[signing_key, session[name]] = token
     return token
 
 
