@@ -50,3 +50,15 @@ def test_a_blueprint_with_limits_is_still_checked_before_its_views(tmp_path, res
     finally:
         limiter.reset()
 
+
+
+def test_an_app_with_limits_switched_off_starts_and_serves(tmp_path):
+    """The scale bench runs the app with RATELIMIT_ENABLED False: Flask-Limiter then adds no
+    check before requests, and there is nothing to skip."""
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'off.sqlite'}",
+                     UPLOAD_DIR=str(tmp_path / "uploads"), RATELIMIT_ENABLED=False)
+    try:
+        assert app.test_client().get("/sehat").status_code == 200
+    finally:
+        limiter.enabled = True
+        limiter.reset()

@@ -28,11 +28,11 @@ def init_app(app: Flask, limiter: Limiter) -> None:
     if manager.application_limits or manager.default_limits or app.config.get("RATELIMIT_META"):
         return
     functions = app.before_request_funcs.setdefault(None, [])
-    for index, function in enumerate(functions):
-        if getattr(function, "__self__", None) is limiter and function.__name__ == "_check_request_limit":
-            break
-    else:
-        raise RuntimeError("Flask-Limiter's check before requests is not where expected")
+    found = [index for index, function in enumerate(functions)
+             if getattr(function, "__self__", None) is limiter and function.__name__ == "_check_request_limit"]
+    if not found:  # limits switched off (RATELIMIT_ENABLED False): no check to skip
+        return
+    [index] = found
     check = functions[index]
 
     @functools.lru_cache(maxsize=None)
