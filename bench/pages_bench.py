@@ -29,7 +29,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.processes import free_port, stop  # noqa: E402
+
 BIN = ROOT / ".venv" / "bin"
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 PG_BENCH_URL = os.environ.get("PG_BENCH_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_pages")
@@ -141,12 +142,6 @@ def add_long_card(url: str) -> None:
 # --- Servers ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 LOGS = ROOT / "build" / "bench-logs"
 
 
@@ -172,15 +167,6 @@ def start(app: str, port: int, env: dict[str, str], probe: str) -> subprocess.Po
             time.sleep(0.2)
     stop(server)
     raise RuntimeError(f"gunicorn {app} did not answer within 60 s")
-
-
-def stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 # --- HTTP ------------------------------------------------------------------------------------

@@ -35,7 +35,6 @@ import csv
 import http.client
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,6 +51,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 sys.path.insert(0, str(ROOT))
+
+from bench.processes import free_port, stop  # noqa: E402
 
 LIMIT = 1.2  # p95 at the largest size over p95 at the smallest, at most
 SECRET_KEY = "bench-scale-not-secret"
@@ -285,12 +286,6 @@ def table_sizes(url: str) -> str:
 # --- The server and the client --------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
     server_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
                   "GUNICORN_LOG_LEVEL": "warning"}
@@ -313,15 +308,6 @@ def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Pop
         time.sleep(0.2)
     server.terminate()
     raise SystemExit("gunicorn did not answer /sehat within 60 s")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
 
 
 @dataclass
@@ -558,7 +544,7 @@ def main() -> int:
         return 0 if passed else 1
     finally:
         for site in sites:
-            stop_server(site.server)
+            stop(site.server)
             site.engine.dispose()
             if not args.keep:
                 drop_database(site.url)

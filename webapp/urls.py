@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
         try:
             # A relative endpoint (".klaim") names a view of the request's own blueprint.
             blueprint = current.blueprint if endpoint.startswith(".") else None
-            key = (current.script_root, generation(), blueprint, endpoint,
+            key = (current.script_root, app.extensions["assets"].generation, blueprint, endpoint,
                    *(sorted(values.items()) if values else ()))
             url = cache.get(key)
         except TypeError:  # an argument that cannot be a key: built every time
@@ -41,8 +41,5 @@ def init_app(app: Flask) -> None:
                 cache.clear()
             cache[key] = url
         return url
-
-    def generation() -> int:
-        return app.extensions["assets"].generation
 
     app.jinja_env.globals["url_for"] = url_for

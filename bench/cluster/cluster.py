@@ -23,7 +23,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -35,6 +34,8 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import sqlalchemy as sa
+
+from bench.processes import free_port, stop
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 TEMPLATE = Path(__file__).with_name("nginx.conf.template")
@@ -53,12 +54,6 @@ class ClusterError(RuntimeError):
 
 
 # --- processes ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -134,12 +129,8 @@ class Cluster:
     def stop(self) -> None:
         for instance in self.instances:
             instance.kill()
-        if self.nginx is not None and self.nginx.poll() is None:
-            self.nginx.terminate()
-            try:
-                self.nginx.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.nginx.kill()
+        if self.nginx is not None:
+            stop(self.nginx, timeout=10)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def _prepare_database(self) -> None:
