@@ -269,3 +269,77 @@ def test_a_session_cookie_with_a_bad_signature_is_an_empty_session(app, member):
     client.set_cookie("session", cookie.value[:-2] + ("AA" if not cookie.value.endswith("AA") else "BB"))
     response = client.get("/pengaturan")
     assert response.status_code == 302 and "/masuk" in response.headers["Location"]
+
+
+# --- Verified cookies remembered (webapp/sessions.py, _VERIFIED) ---------------------------
+
+
+def _signature_checks(monkeypatch) -> list[int]:
+    """Counts the full checks of a session cookie (the signing serializer's loads)."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    checks = []
+    original = SecureCookieSessionInterface.get_signing_serializer
+
+    def counting(self, app):
+        serializer = original(self, app)
+        loads = serializer.loads
+        serializer.loads = lambda *args, **kwargs: checks.append(1) or loads(*args, **kwargs)
+        return serializer
+
+    monkeypatch.setattr(SecureCookieSessionInterface, "get_signing_serializer", counting)
+    return checks
+
+
+def test_a_cookie_is_checked_once_and_then_remembered(app, member, monkeypatch):
+    client = signed_in(app)
+    assert client.get("/pengaturan").status_code == 200  # the page adds a CSRF secret: a new cookie
+    checks = _signature_checks(monkeypatch)
+    for _ in range(3):
+        assert client.get("/pengaturan").status_code == 200
+    assert checks == [1]  # the new cookie, once
+
+
+def test_a_remembered_cookie_still_expires(app, member, monkeypatch):
+    import webapp.sessions as sessions_module
+
+    client = signed_in(app)
+    assert client.get("/pengaturan").status_code == 200
+    later = sessions_module.time.time() + app.permanent_session_lifetime.total_seconds() + 5
+    monkeypatch.setattr(sessions_module.time, "time", lambda: later)
+    response = client.get("/pengaturan")
+    assert response.status_code == 302 and "/masuk" in response.headers["Location"]
+
+
+def test_a_forged_cookie_is_not_taken_for_a_remembered_one(app, member):
+    client = signed_in(app)
+    assert client.get("/pengaturan").status_code == 200
+    value = client.get_cookie("session").value
+    for forged in (value[:-2] + ("AA" if not value.endswith("AA") else "BB"), value + "x", value[1:]):
+        client.set_cookie("session", forged)
+        response = client.get("/pengaturan")
+        assert response.status_code == 302 and "/masuk" in response.headers["Location"]
+
+
+def test_a_remembered_cookie_is_not_trusted_under_another_key(app, member):
+    client = signed_in(app)
+    assert client.get("/pengaturan").status_code == 200
+    app.secret_key = "another-key-" + "x" * 40
+    response = client.get("/pengaturan")
+    assert response.status_code == 302 and "/masuk" in response.headers["Location"]
+
+
+def test_cookies_holding_lists_are_not_remembered(app, member):
+    """A flashed message is a list in the cookie (Flask's flash() appends to it in place):
+    such contents are checked and parsed anew for each request, so that no request can
+    change what the next one with the same cookie gets."""
+    import webapp.sessions as sessions_module
+
+    client = signed_in(app)
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", {"title": "Pesan sekali saja", "text": None, "steps": []})]
+    with_message = client.get_cookie("session").value
+    for _ in range(2):  # the same cookie twice, as a replay would send it
+        client.set_cookie("session", with_message)
+        assert client.get("/pengaturan").get_data(as_text=True).count("Pesan sekali saja") == 1
+    assert all("_flashes" not in contents for _, contents in sessions_module._VERIFIED.values())

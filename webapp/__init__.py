@@ -12,12 +12,39 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import BASE_DIR, INSTANCE_DIR, config_named
 
 
+class KpjkuFlask(Flask):
+    """Flask, asking once per function, not on every request, whether it is a coroutine.
+
+    Flask passes every view, before- and after-request function and teardown through
+    ensure_sync() on every request, and that asks `inspect` each time: a dozen calls per
+    page. The answer for a function never changes; Flask's documentation invites overriding
+    this method."""
+
+    _SYNC_LIMIT = 1024
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict = {}
+
+    def ensure_sync(self, func):
+        try:
+            return self._sync[func]
+        except KeyError:
+            pass
+        except TypeError:  # not hashable: asked each time, as Flask does
+            return super().ensure_sync(func)
+        if len(self._sync) >= self._SYNC_LIMIT:
+            self._sync.clear()
+        synchronous = self._sync[func] = super().ensure_sync(func)
+        return synchronous
+
+
 def create_app(config: str | type = "development", **overrides: object) -> Flask:
     config_class = config_named(config) if isinstance(config, str) else config
     if hasattr(config_class, "check"):
         config_class.check()
 
-    app = Flask(
+    app = KpjkuFlask(
         __name__,
         instance_path=str(INSTANCE_DIR),
         template_folder=str(BASE_DIR / "templates"),

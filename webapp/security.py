@@ -114,15 +114,12 @@ def unauthorized() -> Response:
 
 
 def _set_headers(response: Response) -> Response:
+    """The security headers every answer carries, unless the view set its own."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", _policy(assets.inline_style_hashes()))
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if current_app.config["HSTS"]:
-        # Only where the site is served over HTTPS: a browser then refuses plain HTTP for a year.
-        headers.setdefault("Strict-Transport-Security", HSTS_POLICY)
+    present = set(headers.keys(lower=True))
+    for name, value in _security_headers(assets.inline_style_hashes(), current_app.config["HSTS"]):
+        if name.lower() not in present:
+            headers.add(name, value)
     # Pages with personal data stay out of every cache, the browser's included: any answer
     # whose making loaded the signed-in participant. One that never asked who is signed in
     # (a static file, /sehat, the service worker, the manifest) shows nobody's data, and is
@@ -133,8 +130,20 @@ def _set_headers(response: Response) -> Response:
 
 
 @functools.lru_cache(maxsize=8)
-def _policy(style_hashes: tuple[str, ...]) -> str:
-    return content_security_policy(style_hashes)
+def _security_headers(style_hashes: tuple[str, ...], hsts: bool) -> tuple[tuple[str, str], ...]:
+    """Worked out once per stylesheet: every answer asks, and a header set answers with an
+    exception raised and caught for each header it does not hold."""
+    headers = [
+        ("Content-Security-Policy", content_security_policy(style_hashes)),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+    if hsts:
+        # Only where the site is served over HTTPS: a browser then refuses plain HTTP for a year.
+        headers.append(("Strict-Transport-Security", HSTS_POLICY))
+    return tuple(headers)
 
 
 def _here() -> str:

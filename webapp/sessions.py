@@ -13,6 +13,7 @@ functions that take one serve both."""
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -263,6 +264,19 @@ for _name in (
 LazyCookieSession.__hash__ = None  # type: ignore[assignment]  # a dict's, as before
 
 
+# Cookies this process has verified, with when they were signed and what they hold: a
+# browser sends the same cookie with every page until the session changes, and checking its
+# signature (a key derivation and an HMAC) and parsing its JSON was a sixth of loading the
+# signed-in participant. Keyed by the signing key and the exact cookie, so only a cookie
+# that passed the full check is ever found here; its age is still checked on every use.
+# Only contents of plain values are kept (a sid, a CSRF secret), so that no request can
+# change what the next one gets (flashed messages are a list). Bounded: past the limit it
+# starts over.
+_VERIFIED: dict[tuple[Any, str], tuple[float, Mapping[str, Any]]] = {}
+_VERIFIED_LIMIT = 10_000
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
 class LazySessionInterface(SecureCookieSessionInterface):
     """Flask's own cookie session (the same signature, salt, lifetime and cookie), opened
     lazily (LazyCookieSession)."""
@@ -278,11 +292,23 @@ class LazySessionInterface(SecureCookieSessionInterface):
     def _decode(self, app: Flask, value: str | None) -> Mapping[str, Any]:
         if not value:
             return {}
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        key = (app.secret_key, value)
+        remembered = _VERIFIED.get(key)
+        if remembered is not None:
+            signed_at, contents = remembered
+            if time.time() - signed_at <= max_age:
+                return dict(contents)
         serializer = self.get_signing_serializer(app)
         try:
-            return serializer.loads(value, max_age=int(app.permanent_session_lifetime.total_seconds()))
+            contents, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
         except BadSignature:
             return {}
+        if all(isinstance(item, _IMMUTABLE) for item in contents.values()):
+            if len(_VERIFIED) >= _VERIFIED_LIMIT:
+                _VERIFIED.clear()
+            _VERIFIED[key] = (signed_at.timestamp(), contents)
+        return contents
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if isinstance(session, LazyCookieSession) and not session.loaded:

@@ -56,7 +56,9 @@ def salinan():
 # else signed in): the first page of the new sign-in takes its cookie.
 @bp.after_app_request
 def _forget_device_copy(response: Response) -> Response:
-    if "Clear-Site-Data" in response.headers:  # even if this request came without the cookie
+    # Even if this request came without the cookie. (Not `in response.headers`: that raises
+    # and catches an exception for every answer without the header, nearly all of them.)
+    if "clear-site-data" in response.headers.keys(lower=True):
         response.delete_cookie(services.DEVICE_COPY_COOKIE)
         return response
     mark = request.cookies.get(services.DEVICE_COPY_COOKIE)
