@@ -57,12 +57,14 @@ def create_app(config: str | type = "development", **overrides: object) -> Flask
 
     from webapp import (
         assets, errors, formatting, input_guard, logs, mail, migrations_cli, ratelimit, readiness, security, toasts,
+        transactions,
     )
     from webapp.extensions import csrf, db, limiter, login_manager
 
     logs.init_app(app)  # first: every request gets its id and its access line, refused ones too
     input_guard.init_app(app)  # hostile input is refused before anything reads it
     db.init_app(app)
+    transactions.init_app(app)  # a request that only read ends with COMMIT
     migrations_cli.init(app)  # `flask db`: Flask-Migrate is imported only when it runs
     csrf.init_app(app)
     limiter.init_app(app)
