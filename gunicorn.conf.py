@@ -34,10 +34,13 @@ keepalive = 5
 
 # Workers are replaced after this many requests (each after a random extra up to the
 # jitter, so they do not all restart at once): a slow leak in a library can never grow
-# without bound. Not fewer: a restart re-imports the app (about 1.3 s of CPU), and at 2,000
-# a worker under load restarted every few seconds, a tenth of its time spent starting.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
-max_requests_jitter = 2000
+# without bound. Not fewer: a restart re-imports the app (1.3-2 s of CPU) and drops the
+# worker's keep-alive connections. At 20,000 a worker under the page benchmark's load
+# restarted every half minute, 3-5% of its CPU spent starting and a burst of slow answers
+# and reset connections each time; at 200,000 that is every few minutes at full load, and
+# hours at an ordinary one.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "200000"))
+max_requests_jitter = 20000
 
 # Not preloaded: each worker builds the app after the fork, so no database connection,
 # mail thread or open file is ever shared between processes.

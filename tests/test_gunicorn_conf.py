@@ -29,7 +29,7 @@ def test_the_settings_are_valid_to_gunicorn_and_follow_the_environment():
     assert values["workers"] == "3" and values["threads"] == "2"
     assert values["bind"] == "['127.0.0.1:9123']"
     assert values["worker_class"] == "gthread" and values["preload_app"] == "False"
-    assert int(values["timeout"]) == 30 and int(values["max_requests"]) == 20000
+    assert int(values["timeout"]) == 30 and int(values["max_requests"]) == 200000
 
 
 @pytest.mark.startup
