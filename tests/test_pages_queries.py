@@ -66,9 +66,11 @@ def counted_get(client, path: str):
     return response.get_data(as_text=True), queries
 
 
-def test_beranda_takes_at_most_three_statements(client, participant):
+def test_beranda_takes_two_statements(client, participant):
+    """The session with its account, then the ledger's one statement, which finds the
+    account's cards itself and lists them with their money."""
     page, queries = counted_get(client, "/")
-    assert queries.count <= BUDGET, queries.statements
+    assert queries.count == 2, queries.statements
     balances = services.jht_summaries([card.kpj for card in participant.values()], TODAY)
     active = participant["active"].kpj
     assert balances[active].balance > 20_000_000
@@ -99,3 +101,33 @@ def test_the_budget_does_not_grow_with_years(client, participant):
     db.session.commit()
     _, after = counted_get(client, f"/kartu/{card.link_ref}")
     assert before.count == after.count <= BUDGET
+
+
+def test_beranda_lists_what_the_cards_and_their_ledgers_say(app, participant):
+    """beranda_of reads the cards with the ledger; it must agree with the account's cards
+    as linked_cards lists them and with each card's summary read on its own."""
+    from webapp.kpj.services import linked_cards
+    from webapp.models import Account
+
+    other = f.person()
+    f.account(other, f.membership(other), email="lain@contoh.id")  # another account's card
+    db.session.commit()
+    account = db.session.get(Account, participant["active"].account_id)
+    home = services.beranda_of(account.id, TODAY)
+    expected = linked_cards(account)
+    assert [card.kpj for card in home.cards] == [card.kpj for card in expected]
+    for mine, theirs in zip(home.cards, expected):
+        assert (mine.status, mine.segment, mine.link_ref, mine.registered_on, mine.ended_on,
+                mine.merged_into, mine.employer_name, mine.segment_enum) == (
+            theirs.status, theirs.segment, theirs.link_ref, theirs.registered_on, theirs.ended_on,
+            theirs.merged_into, theirs.employer_name, theirs.segment_enum)
+    assert home.summaries == services.jht_summaries([card.kpj for card in expected], TODAY)
+    assert home.total == sum(summary.balance for summary in home.summaries.values()) > 20_000_000
+
+
+def test_beranda_of_an_account_without_cards_is_empty(app):
+    person = f.person()
+    account = f.account(person, email="kosong@contoh.id")
+    db.session.commit()
+    home = services.beranda_of(account.id, TODAY)
+    assert home.cards == [] and home.summaries == {} and home.total == 0

@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from webapp.extensions import db
-from webapp.models import Contribution, ContributionYear, JhtRate, LedgerEntry, LedgerKind
+from webapp.models import Contribution, ContributionYear, JhtRate, LedgerEntry, LedgerKind, Membership
 
 MONTHS = 12
 CONTRIBUTION = "CONTRIBUTION"
@@ -258,7 +258,7 @@ def _year(
 # --- Reading ------------------------------------------------------------------------------
 
 # Every read of the ledger is one statement: the branches of a UNION ALL, each row shaped
-# (tag, kpj, year, month, day, a, b, c, d, text), so that a page pays one round trip for
+# (tag, kpj, year, month, day, a, b, c, d, text, text2 ... text5), so that a page pays one round trip for
 # all the money of its cards whatever their number, their years or the branches the page
 # adds. Contributions of the years before as_of's come folded by year (one row a year
 # instead of twelve: all that the development of a whole year needs of them, see
@@ -304,6 +304,7 @@ KPJS = "kpjs"
 AS_OF = "as_of"
 YEAR_START = "year_start"  # 1 January of as_of's year
 AS_OF_YEAR = "as_of_year"
+ACCOUNT = "account_id"
 
 
 def kpjs_param():
@@ -315,24 +316,40 @@ def as_of_param():
     return bindparam(AS_OF, type_=Date)
 
 
-def _row(tag, kpj, year, month, day=None, a=None, b=None, c=None, d=None, text=None) -> tuple:
+TEXTS = 5  # text columns of a row
+
+
+def _row(tag, kpj, year, month, day=None, a=None, b=None, c=None, d=None, *texts) -> tuple:
+    texts = texts + (None,) * (TEXTS - len(texts))
     return tuple(
         value if hasattr(value, "self_group") else null() if value is None else literal(value)
-        for value in (tag, kpj, year, month, day, a, b, c, d, text)
+        for value in (tag, kpj, year, month, day, a, b, c, d, *texts)
     )
 
 
-def row(tag, kpj, year, month, day=None, a=None, b=None, c=None, d=None, text=None) -> tuple:
+def row(tag, kpj, year, month, day=None, a=None, b=None, c=None, d=None, *texts) -> tuple:
     """The columns of an extra branch for read(): tag names its rows in Book.extra, as
-    (kpj, year, month, day, a, b, c, d, text). A branch binds kpjs_param() and
-    as_of_param() only."""
-    return _row(literal(tag), kpj, year, month, day, a, b, c, d, text)
+    (kpj, year, month, day, a, b, c, d, text, ..., text5). A branch binds kpjs_param() (or,
+    read by account, account_param()) and as_of_param() only."""
+    return _row(literal(tag), kpj, year, month, day, a, b, c, d, *texts)
 
 
-def _branches() -> list:
+def account_param():
+    return bindparam(ACCOUNT, type_=Integer)
+
+
+def _cards(by_account: bool):
+    """The cards a statement reads: the KPJs given, or the cards linked to an account."""
+    if by_account:
+        return select(Membership.kpj).where(Membership.account_id == account_param())
+    return kpjs_param()
+
+
+def _branches(by_account: bool = False) -> list:
+    cards = _cards(by_account)
     paid_year, paid_month = extract("year", Contribution.paid_on), extract("month", Contribution.paid_on)
     emptied = select(LedgerEntry.kpj).where(
-        LedgerEntry.kpj.in_(kpjs_param()),
+        LedgerEntry.kpj.in_(cards),
         LedgerEntry.kind.in_([kind.value for kind in LedgerKind if kind.closes_card]),
         LedgerEntry.booked_on <= as_of_param(),
     )
@@ -341,8 +358,8 @@ def _branches() -> list:
     by_month = (
         select(*_row(literal(CONTRIBUTION), Contribution.kpj, paid_year, paid_month,
                      cast(None, Integer), func.sum(Contribution.jht), func.sum(Contribution.jp),
-                     cast(None, BigInteger), cast(None, BigInteger), cast(None, String)))
-        .where(Contribution.kpj.in_(kpjs_param()), Contribution.paid_on <= as_of_param(),
+                     cast(None, BigInteger), cast(None, BigInteger), *[cast(None, String)] * TEXTS))
+        .where(Contribution.kpj.in_(cards), Contribution.paid_on <= as_of_param(),
                or_(Contribution.paid_on >= year_start, Contribution.kpj.in_(emptied)))
         .group_by(Contribution.kpj, paid_year, paid_month)
     )
@@ -352,14 +369,14 @@ def _branches() -> list:
     by_year = (
         select(*_row(literal(TAG_WHOLE_YEAR), years.kpj, years.year, None, None,
                      years.jht, years.jht_by_month, years.jp, years.jp_by_month))
-        .where(years.kpj.in_(kpjs_param()), years.year < first_year, years.kpj.not_in(emptied))
+        .where(years.kpj.in_(cards), years.year < first_year, years.kpj.not_in(emptied))
     )
     booked = LedgerEntry.booked_on
     entries = select(
         *_row(LedgerEntry.kind, LedgerEntry.kpj, extract("year", booked), extract("month", booked),
               extract("day", booked), LedgerEntry.amount, LedgerEntry.id, None, None,
               LedgerEntry.counterpart_kpj)
-    ).where(LedgerEntry.kpj.in_(kpjs_param()), booked <= as_of_param())
+    ).where(LedgerEntry.kpj.in_(cards), booked <= as_of_param())
     # Whole hundredths of a percent: exact on SQLite too, which keeps NUMERIC as a float.
     rates = select(*_row(literal(TAG_RATE), cast(None, String), JhtRate.year, cast(None, Integer),
                          cast(None, Integer), func.round(JhtRate.rate * 100)))
@@ -367,18 +384,24 @@ def _branches() -> list:
 
 
 @functools.lru_cache(maxsize=16)
-def _statement(extra: tuple) -> CompoundSelect:
-    return union_all(*_branches(), *extra)
+def _statement(extra: tuple, by_account: bool = False) -> CompoundSelect:
+    return union_all(*_branches(by_account), *extra)
 
 
-def read(kpjs: Sequence[str], as_of: date, extra: Sequence = ()) -> Book:
+def read(kpjs: Sequence[str], as_of: date, extra: Sequence = (), *, account_id: int | None = None) -> Book:
     """Every card's JHT movements and JP contributions by month up to as_of, its portal
     entries, and the return rates, in one statement; with the rows of `extra` (branches
-    built once, with row(), see there) kept by tag for the caller."""
+    built once, with row(), see there) kept by tag for the caller. With account_id, the
+    cards are those linked to the account (kpjs is ignored), found in the same statement:
+    an extra branch reads them with account_param()."""
     book = Book()
-    parameters = {KPJS: list(kpjs), AS_OF: as_of, YEAR_START: date(as_of.year, 1, 1), AS_OF_YEAR: as_of.year}
-    rows = db.session.execute(_statement(tuple(extra)), parameters)
-    for tag, kpj, year, month, day, a, b, c, d, text in rows:
+    parameters = {AS_OF: as_of, YEAR_START: date(as_of.year, 1, 1), AS_OF_YEAR: as_of.year}
+    if account_id is None:
+        parameters[KPJS] = list(kpjs)
+    else:
+        parameters[ACCOUNT] = account_id
+    rows = db.session.execute(_statement(tuple(extra), account_id is not None), parameters)
+    for tag, kpj, year, month, day, a, b, c, d, text, *texts in rows:
         # PostgreSQL returns numerics for EXTRACT and SUM: normalise to int.
         if tag == CONTRIBUTION:
             year, month = int(year), int(month)
@@ -392,7 +415,7 @@ def read(kpjs: Sequence[str], as_of: date, extra: Sequence = ()) -> Book:
         elif tag in LedgerKind.__members__:
             _add_entry(book, Entry(int(b), tag, int(a), date(int(year), int(month), int(day)), text), kpj)
         else:
-            book.extra[tag].append((kpj, year, month, day, a, b, c, d, text))
+            book.extra[tag].append((kpj, year, month, day, a, b, c, d, text, *texts))
     return book
 
 

@@ -156,6 +156,11 @@ class Membership(db.Model):
     def status_enum(self) -> KpjStatus:
         return KpjStatus(self.status)
 
+    @property
+    def employer_name(self) -> str | None:
+        """Only where the employer was loaded with the card (employer is lazy="raise")."""
+        return self.employer.name if self.employer else None
+
 
 class Contribution(db.Model):
     """One month of contributions, in whole rupiah. period is the first day of the month."""

@@ -19,7 +19,8 @@ from webapp import ledger, rules
 from webapp.extensions import db
 from webapp.formatting import WIB
 from webapp.ledger import MONTHS, Ledger, Movements, YearRow, development, rate_for  # noqa: F401
-from webapp.models import Contribution, KpjStatus, Membership
+from webapp.kpj.services import in_list_order
+from webapp.models import Contribution, Employer, KpjStatus, Membership, Segment
 
 
 def today() -> date:
@@ -51,6 +52,45 @@ def jht_summaries(kpjs: Sequence[str], as_of: date) -> dict[str, JhtSummary]:
         return {}
     book = ledger.read(kpjs, as_of)
     return {kpj: JhtSummary.of(ledger.build(book.jht.get(kpj, Movements()), book.rates, as_of)) for kpj in kpjs}
+
+
+@dataclass(frozen=True)
+class LinkedCard:
+    """A linked card as Beranda lists it (templates/_kpj_list.html), read with the ledger."""
+
+    kpj: str
+    status: str
+    segment: str
+    link_ref: str
+    registered_on: date
+    ended_on: date | None
+    merged_into: str | None
+    employer_name: str | None
+
+    @property
+    def segment_enum(self) -> Segment:
+        return Segment(self.segment)
+
+
+@dataclass(frozen=True)
+class Beranda:
+    cards: list[LinkedCard]
+    summaries: dict[str, JhtSummary]
+
+    @property
+    def total(self) -> int:
+        return sum(summary.balance for summary in self.summaries.values())
+
+
+def beranda_of(account_id: int, as_of: date) -> Beranda:
+    """The account's linked cards, in list order, and each one's JHT summary, in one
+    statement: the ledger's, reading the cards linked to the account with their money."""
+    book = ledger.read((), as_of, [_LINKED_CARDS], account_id=account_id)
+    cards = in_list_order(_linked_card(row) for row in book.extra[TAG_CARD])
+    return Beranda(cards, {
+        card.kpj: JhtSummary.of(ledger.build(book.jht.get(card.kpj, Movements()), book.rates, as_of))
+        for card in cards
+    })
 
 
 @dataclass(frozen=True)
@@ -280,6 +320,37 @@ def card_statement(kpj: str, as_of: date, *, card: Membership | None = None) -> 
 
 TAG_LAST = "LAST"
 TAG_WAGES = "WAGES"
+TAG_CARD = "CARD"
+
+
+def _as_number(day):
+    """A date as yyyymmdd, a number every database returns alike."""
+    return extract("year", day) * 10000 + extract("month", day) * 100 + extract("day", day)
+
+
+def _linked_cards():
+    card = Membership
+    return (
+        select(*ledger.row(TAG_CARD, card.kpj, None, None, None, _as_number(card.registered_on),
+                           _as_number(card.ended_on), None, None, card.status, card.segment,
+                           card.link_ref, card.merged_into, Employer.name))
+        .outerjoin(Employer, Employer.npp == card.employer_npp)
+        .where(card.account_id == ledger.account_param())
+    )
+
+
+_LINKED_CARDS = _linked_cards()
+
+
+def _linked_card(row: tuple) -> LinkedCard:
+    kpj, _, _, _, registered_on, ended_on, _, _, status, segment, link_ref, merged_into, employer = row
+    return LinkedCard(kpj, status, segment, link_ref, _from_number(registered_on),
+                      _from_number(ended_on) if ended_on is not None else None, merged_into, employer)
+
+
+def _from_number(day) -> date:
+    day = int(day)
+    return date(day // 10000, day // 100 % 100, day % 100)
 
 
 def _last_contributions():
@@ -291,8 +362,7 @@ def _last_contributions():
         .group_by(Contribution.kpj)
         .subquery()
     )
-    paid = Contribution.paid_on
-    paid_on = extract("year", paid) * 10000 + extract("month", paid) * 100 + extract("day", paid)
+    paid_on = _as_number(Contribution.paid_on)
     return select(
         *ledger.row(TAG_LAST, Contribution.kpj, extract("year", Contribution.period),
                     extract("month", Contribution.period), None, Contribution.wage, paid_on)
@@ -305,12 +375,7 @@ _LAST_CONTRIBUTIONS = _last_contributions()
 def _last_of(book: ledger.Book) -> dict[str, LastContribution]:
     last = {}
     for kpj, year, month, _, wage, paid_on, *_ in book.extra[TAG_LAST]:
-        paid_on = int(paid_on)
-        last[kpj] = LastContribution(
-            date(int(year), int(month), 1),
-            date(paid_on // 10000, paid_on // 100 % 100, paid_on % 100),
-            int(wage),
-        )
+        last[kpj] = LastContribution(date(int(year), int(month), 1), _from_number(paid_on), int(wage))
     return last
 
 

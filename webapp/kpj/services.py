@@ -217,8 +217,12 @@ def decode_differences(detail: str | None) -> list[FieldDifference]:
 def linked_cards(account: Account) -> list[Membership]:
     """The account's cards, active first, newest first, with their employers in the same
     statement (Beranda and Profil each spend one statement on them)."""
-    cards = db.session.scalars(_LINKED_CARDS, {"account_id": account.id}).all()
-    return sorted(cards, key=lambda card: card.status != KpjStatus.AKTIF)
+    return in_list_order(db.session.scalars(_LINKED_CARDS, {"account_id": account.id}).all())
+
+
+def in_list_order(cards):
+    """An account's cards as every list shows them: active first, then newest first."""
+    return sorted(cards, key=lambda card: (card.status != KpjStatus.AKTIF, -card.registered_on.toordinal()))
 
 
 # Built once: Beranda, Profil and Tambah KPJ run it on every view.

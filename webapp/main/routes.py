@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from webapp import assets
-from webapp.balances.services import jht_summaries, today
+from webapp.balances.services import beranda_of, today
 from webapp.errors import render_error
 from webapp.extensions import db
 from webapp.formatting import number
@@ -51,10 +51,8 @@ PAGE_PAST_THE_END = (
 def beranda():
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
-    cards = linked_cards(current_user)
-    summaries = jht_summaries([card.kpj for card in cards], today())
-    total = sum(summary.balance for summary in summaries.values())
-    return render_template("main/beranda.html", cards=cards, summaries=summaries, total=total)
+    home = beranda_of(current_user.id, today())
+    return render_template("main/beranda.html", cards=home.cards, summaries=home.summaries, total=home.total)
 
 
 @bp.get("/profil")
