@@ -131,3 +131,15 @@ def test_beranda_of_an_account_without_cards_is_empty(app):
     db.session.commit()
     home = services.beranda_of(account.id, TODAY)
     assert home.cards == [] and home.summaries == {} and home.total == 0
+
+
+def test_cards_of_the_same_day_are_listed_alike_everywhere(app):
+    from webapp.kpj.services import linked_cards
+
+    person = f.person()
+    cards = [f.membership(person, registered_on=date(2020, 1, 6)) for _ in range(3)]
+    account = f.account(person, *cards, email="sama@contoh.id")
+    db.session.commit()
+    by_kpj = sorted(card.kpj for card in cards)
+    assert [card.kpj for card in services.beranda_of(account.id, TODAY).cards] == by_kpj
+    assert [card.kpj for card in linked_cards(account)] == by_kpj

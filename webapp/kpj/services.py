@@ -215,17 +215,19 @@ def decode_differences(detail: str | None) -> list[FieldDifference]:
 
 
 def linked_cards(account: Account) -> list[Membership]:
-    """The account's cards, active first, newest first, with their employers in the same
-    statement (Beranda and Profil each spend one statement on them)."""
+    """The account's cards, in list order, with their employers in the same statement
+    (Profil and Tambah KPJ each spend one statement on them; Beranda reads its cards with
+    the ledger, balances.services.beranda_of)."""
     return in_list_order(db.session.scalars(_LINKED_CARDS, {"account_id": account.id}).all())
 
 
 def in_list_order(cards):
-    """An account's cards as every list shows them: active first, then newest first."""
-    return sorted(cards, key=lambda card: (card.status != KpjStatus.AKTIF, -card.registered_on.toordinal()))
+    """An account's cards as every list shows them: active first, then newest first (and
+    by KPJ between cards of the same day, so that every page lists them alike)."""
+    return sorted(cards, key=lambda card: (card.status != KpjStatus.AKTIF, -card.registered_on.toordinal(), card.kpj))
 
 
-# Built once: Beranda, Profil and Tambah KPJ run it on every view.
+# Built once: Profil and Tambah KPJ run it on every view.
 _LINKED_CARDS = (
     select(Membership)
     .options(joinedload(Membership.employer))
